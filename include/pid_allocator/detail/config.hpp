@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// pid_allocator: configuration macros, the assertion hook and the CPU relax hint.
+// Internal header: include <pid_allocator/pid_allocator.hpp> instead.
+#ifndef PID_ALLOCATOR_DETAIL_CONFIG_HPP
+#define PID_ALLOCATOR_DETAIL_CONFIG_HPP
+
+// The one source of the version: CMakeLists.txt reads these three lines.
+#define PIDALLOC_VERSION_MAJOR 1
+#define PIDALLOC_VERSION_MINOR 0
+#define PIDALLOC_VERSION_PATCH 0
+
+#if !defined(__cplusplus) || (__cplusplus < 202002L && (!defined(_MSVC_LANG) || _MSVC_LANG < 202002L))
+#error "pid_allocator requires C++20 (-std=c++20)"
+#endif
+
+#include <version>  // __cpp_lib_atomic_wait
+
+// PIDALLOC_ASSERT(cond, msg) guards contract violations that cannot be reported through a return
+// value (today: destroying an allocator while Pid handles still refer to it). Define it before the
+// first #include to route failures into your kernel's panic(). The default:
+//   freestanding (-ffreestanding):  traps (__builtin_trap), always on;
+//   hosted, NDEBUG not defined:     prints "file:line: msg" to stderr and calls std::abort();
+//   hosted with NDEBUG:             checks nothing.
+#ifndef PIDALLOC_ASSERT
+#if !__STDC_HOSTED__
+#define PIDALLOC_ASSERT(cond, msg) ((cond) ? static_cast<void>(0) : __builtin_trap())
+#elif defined(NDEBUG)
+#define PIDALLOC_ASSERT(cond, msg) static_cast<void>(0)
+#else
+// Hosted only (never reached under -ffreestanding): stdio and abort for the failure message.
+#include <cstdio>   // std::fprintf, stderr
+#include <cstdlib>  // std::abort
+namespace pidalloc::detail {
+[[noreturn]] inline void assert_fail(const char* msg, const char* file, int line) noexcept {
+  std::fprintf(stderr, "%s:%d: pid_allocator: %s\n", file, line, msg);
+  std::abort();
+}
+}  // namespace pidalloc::detail
+#define PIDALLOC_ASSERT(cond, msg) \
+  ((cond) ? static_cast<void>(0) : ::pidalloc::detail::assert_fail((msg), __FILE__, __LINE__))
+#endif
+#endif
+
+// PIDALLOC_SPINLOCK_PARKS: 1 lets pidalloc::Spinlock sleep on std::atomic::wait (a futex on Linux)
+// after a bounded spin, so that a preempted lock holder is not starved by spinning waiters. Hosted
+// builds default to 1; freestanding builds must be 0 (no scheduler to park on) and spin only.
+// Every translation unit of a program must see the same value.
+#ifndef PIDALLOC_SPINLOCK_PARKS
+#if __STDC_HOSTED__ && defined(__cpp_lib_atomic_wait)
+#define PIDALLOC_SPINLOCK_PARKS 1
+#else
+#define PIDALLOC_SPINLOCK_PARKS 0
+#endif
+#endif
+
+namespace pidalloc::detail {
+
+// Tells the core that this is a spin-wait loop: `pause` on x86 (saves power, and avoids the
+// memory-order mis-speculation penalty when the lock word changes), `yield` on Arm (hands the
+// pipeline to a sibling hardware thread). Elsewhere nothing.
+inline void cpu_relax() noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __asm__ __volatile__("pause" ::: "memory");
+#elif defined(__GNUC__) && (defined(__aarch64__) || (defined(__arm__) && __ARM_ARCH >= 7))
+  __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+}  // namespace pidalloc::detail
+
+#endif  // PID_ALLOCATOR_DETAIL_CONFIG_HPP

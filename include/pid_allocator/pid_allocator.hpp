@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: MIT
+// pid_allocator: hands out and recycles small integer ids (process ids) in O(log_64 capacity),
+// from a fixed layered bitmap: no heap, no exceptions, no RTTI, usable in freestanding kernels.
+// Version: see PIDALLOC_VERSION_* in detail/config.hpp.
+#ifndef PID_ALLOCATOR_PID_ALLOCATOR_HPP
+#define PID_ALLOCATOR_PID_ALLOCATOR_HPP
+
+#include "detail/config.hpp"  // version, PIDALLOC_ASSERT, PIDALLOC_SPINLOCK_PARKS, cpu_relax
+
+#include <atomic>       // std::atomic: bitmap words, lock word, counters
+#include <bit>          // std::countr_zero, std::popcount
+#include <compare>      // std::strong_ordering for Pid
+#include <concepts>     // the BasicLockable concept
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint32_t, std::uint64_t
+#include <limits>       // std::numeric_limits
+#include <type_traits>  // std::conditional_t
+
+namespace pidalloc {
+
+// What Pid::get() returns for an empty handle and next_allocated() returns when there is no id.
+inline constexpr std::size_t kNoId = std::numeric_limits<std::size_t>::max();
+
+// The Lock parameter of PidAllocator: anything with lock() and unlock(), such as pidalloc::Spinlock,
+// std::mutex, or a kernel's interrupt-saving spinlock.
+template <class L>
+concept BasicLockable = requires(L& lock) {
+  lock.lock();
+  lock.unlock();
+};
+
+// A test-and-test-and-set spinlock with exponential backoff; constexpr-constructible, so it can sit
+// in a constinit global, and BasicLockable (lock/try_lock/unlock), so standard guards work with it.
+//
+// Lock word: 0 = free, 1 = held, 2 = held and a waiter may be asleep on the word (only when
+// PIDALLOC_SPINLOCK_PARKS is 1: hosted builds).
+// Invariant: only the holder moves the word from 1 or 2 back to 0.
+class Spinlock {
+ public:
+  constexpr Spinlock() noexcept = default;
+  Spinlock(const Spinlock&) = delete;
+  Spinlock& operator=(const Spinlock&) = delete;
+
+  void lock() noexcept {
+    std::uint32_t expected = kFree;
+    // acquire: on success we see everything the previous holder wrote before its release-unlock.
+    // relaxed on failure: we learned only that the lock is taken; the slow path re-reads.
+    if (word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
+                                      std::memory_order_relaxed)) [[likely]] {
+      return;
+    }
+    lock_contended();
+  }
+
+  [[nodiscard]] bool try_lock() noexcept {
+    std::uint32_t expected = kFree;
+    // The relaxed look first keeps a failing try_lock from pulling the line in exclusive state;
+    // the acquire CAS then orders the critical section after the previous holder's unlock.
+    return word_.load(std::memory_order_relaxed) == kFree &&
+           word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
+                                         std::memory_order_relaxed);
+  }
+
+  void unlock() noexcept {
+#if PIDALLOC_SPINLOCK_PARKS
+    // release: publishes the critical section to the next acquirer. An exchange rather than a
+    // store, because the old value says whether a sleeper must be woken.
+    if (word_.exchange(kFree, std::memory_order_release) == kHeldWithSleepers) word_.notify_one();
+#else
+    // release: publishes the critical section to the next acquirer's acquire CAS.
+    word_.store(kFree, std::memory_order_release);
+#endif
+  }
+
+ private:
+  static constexpr std::uint32_t kFree = 0;
+  static constexpr std::uint32_t kHeld = 1;
+  static constexpr std::uint32_t kHeldWithSleepers = 2;
+  // Pauses between two looks at the word grow 1, 2, 4 ... up to this bound; with parking enabled,
+  // reaching it means the holder is probably preempted, and the waiter goes to sleep instead.
+  static constexpr unsigned kMaxBackoff = 64;
+
+#if defined(__GNUC__)
+  [[gnu::noinline, gnu::cold]]
+#endif
+  void lock_contended() noexcept {
+    unsigned backoff = 1;
+    for (;;) {
+      // Test before test-and-set: waiters poll a shared copy of the line and only attempt the
+      // CAS when it looks free, so they do not bounce the line between cores while it is held.
+      std::uint32_t seen = word_.load(std::memory_order_relaxed);
+      if (seen == kFree && word_.compare_exchange_weak(seen, kHeld, std::memory_order_acquire,
+                                                       std::memory_order_relaxed)) {
+        return;
+      }
+#if PIDALLOC_SPINLOCK_PARKS
+      if (backoff == kMaxBackoff) {
+        // Marking the word 2 before sleeping makes the holder's unlock wake us. acquire: as in
+        // lock(), for the time the exchange finds the word free and we own the lock.
+        while (word_.exchange(kHeldWithSleepers, std::memory_order_acquire) != kFree) {
+          word_.wait(kHeldWithSleepers, std::memory_order_relaxed);
+        }
+        return;
+      }
+#endif
+      for (unsigned i = 0; i < backoff; ++i) detail::cpu_relax();
+      if (backoff < kMaxBackoff) backoff *= 2;
+    }
+  }
+
+  std::atomic<std::uint32_t> word_{kFree};
+};
+
+// How allocate() chooses an id; fixed when the allocator is constructed. A literal type, so a
+// constinit allocator can be given one: `constinit PidAllocator<64> pids{Policy::cyclic(300)};`
+struct Policy {
+  enum class Kind : std::uint8_t {
+    lowest_first,   // the lowest free id (the reference crate's order; the default)
+    cyclic,         // the next free id after the last one handed out, wrapping to `floor` (Linux)
+    random_cyclic,  // as cyclic, but the search starts a random 0..max_skip-1 ids further
+                    // (FreeBSD's kern.randompid), so the next id is hard to predict
+  };
+  Kind kind = Kind::lowest_first;
+  std::size_t floor = 0;       // cyclic kinds: where the search wraps to after reaching limit()
+  std::uint32_t max_skip = 0;  // random_cyclic: the random skip is in [0, max_skip)
+  std::uint64_t seed = 0;      // random_cyclic: the starting state of the skip generator
+
+  [[nodiscard]] static constexpr Policy lowest_first() noexcept { return {}; }
+  [[nodiscard]] static constexpr Policy cyclic(std::size_t wrap_floor = 0) noexcept {
+    return {Kind::cyclic, wrap_floor, 0, 0};
+  }
+  [[nodiscard]] static constexpr Policy random_cyclic(std::size_t wrap_floor, std::uint32_t skip,
+                                                      std::uint64_t start_seed) noexcept {
+    return {Kind::random_cyclic, wrap_floor, skip, start_seed};
+  }
+};
+
+namespace detail {
+
+inline constexpr std::size_t kWordBits = std::numeric_limits<std::size_t>::digits;
+inline constexpr std::size_t kAllOnes = ~std::size_t{0};
+
+enum class HandleOp : unsigned char { recycle, detach };
+
+// The part of an allocator that a Pid sees: one function pointer, so that Pid needs to know
+// neither Order nor Lock. (A function pointer rather than a virtual function: no vtable, and no
+// dependency on the runtime's __cxa_pure_virtual in freestanding links.)
+struct PidOwner {
+  using HandleFn = void (*)(PidOwner& owner, std::size_t id, HandleOp op) noexcept;
+  HandleFn handle_fn;
+};
+
+// The shape of the layered bitmap for a given number of bottom words, computed at compile time.
+inline constexpr std::size_t kMaxLayers = 16;  // ceil(log_32(2^64)) + 1 = 14 would do
+struct Geometry {
+  std::size_t layers = 0;
+  std::size_t words[kMaxLayers] = {};    // words in layer k; layer 0 is the bottom
+  std::size_t first[kMaxLayers] = {};    // index of layer k's first word in the flat array
+  std::size_t padding[kMaxLayers] = {};  // bits of layer k's last word that stand for no word
+  std::size_t total_words = 0;
+};
+
+constexpr Geometry make_geometry(std::size_t bottom_words) noexcept {
+  Geometry g;
+  std::size_t words = bottom_words;
+  std::size_t bits = 0;  // meaningful bits in this layer; every bit of the bottom layer is an id
+  for (;;) {
+    g.words[g.layers] = words;
+    const std::size_t used_in_last = bits % kWordBits;
+    g.padding[g.layers] = used_in_last == 0 ? 0 : kAllOnes << used_in_last;
+    ++g.layers;
+    if (words == 1) break;
+    bits = words;  // one bit per word of the layer below
+    words = (words + kWordBits - 1) / kWordBits;
+  }
+  // Top layer first: the summary words, which every operation touches, share the first lines.
+  std::size_t next = 0;
+  for (std::size_t k = g.layers; k-- > 0;) {
+    g.first[k] = next;
+    next += g.words[k];
+  }
+  g.total_words = next;
+  return g;
+}
+
+template <class Lock>
+class LockGuard {
+ public:
+  explicit LockGuard(Lock& lock) noexcept : lock_(lock) { lock_.lock(); }
+  ~LockGuard() { lock_.unlock(); }
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+
+ private:
+  Lock& lock_;
+};
+
+// Tests define this to reach the bitmap (to corrupt it and see check_invariants() notice).
+struct TestAccess;
+
+}  // namespace detail
+
+// An owned id: recycles it into its allocator when destroyed (RAII). One type for every
+// PidAllocator<Order, Lock>, two words in size, move-only. An empty handle holds kNoId.
+// A Pid must not outlive its allocator (checked by PIDALLOC_ASSERT in hosted builds).
+class Pid {
+ public:
+  constexpr Pid() noexcept = default;
+  Pid(Pid&& other) noexcept : id_(other.id_), owner_(other.owner_) { other.clear(); }
+  Pid& operator=(Pid&& other) noexcept {
+    if (this != &other) {
+      reset();
+      id_ = other.id_;
+      owner_ = other.owner_;
+      other.clear();
+    }
+    return *this;
+  }
+  Pid(const Pid&) = delete;
+  Pid& operator=(const Pid&) = delete;
+  ~Pid() { reset(); }
+
+  [[nodiscard]] explicit operator bool() const noexcept { return owner_ != nullptr; }
+  // The id, or kNoId for an empty handle.
+  [[nodiscard]] std::size_t get() const noexcept { return id_; }
+  [[nodiscard]] std::size_t operator*() const noexcept { return id_; }
+
+  // Gives the id up without recycling it (recycle it later with PidAllocator::recycle);
+  // the handle becomes empty. kNoId for an empty handle.
+  std::size_t release() noexcept {
+    const std::size_t id = id_;
+    if (owner_ != nullptr) owner_->handle_fn(*owner_, id, detail::HandleOp::detach);
+    clear();
+    return id;
+  }
+
+  // Recycles the id now; the handle becomes empty. Does nothing to an empty handle.
+  void reset() noexcept {
+    if (owner_ != nullptr) owner_->handle_fn(*owner_, id_, detail::HandleOp::recycle);
+    clear();
+  }
+
+  friend bool operator==(const Pid& a, const Pid& b) noexcept { return a.id_ == b.id_; }
+  friend std::strong_ordering operator<=>(const Pid& a, const Pid& b) noexcept {
+    return a.id_ <=> b.id_;
+  }
+
+ private:
+  template <std::size_t, class>
+  friend class PidAllocator;
+  constexpr Pid(std::size_t id, detail::PidOwner* owner) noexcept : id_(id), owner_(owner) {}
+  void clear() noexcept {
+    id_ = kNoId;
+    owner_ = nullptr;
+  }
+
+  std::size_t id_ = kNoId;
+  detail::PidOwner* owner_ = nullptr;
+};
+
+// PidAllocator<Order, Lock> manages the ids [0, Order * W), W = bits in std::size_t.
+//
+// Layout: one flat array of std::atomic<std::size_t> words holding `layers` bitmaps, top first.
+//   layer 0 (bottom): Order words, bit i set <=> id i is allocated;
+//   layer k > 0: bit j set <=> word j of layer k-1 is full (all of its meaningful bits set);
+//   the top layer is a single word. Bits of an upper layer's last word past the end of the layer
+//   below ("padding") stand for nothing: they stay 0 and are read as set (see padding()).
+// Invariants, whenever the lock is free:
+//   (1) every summary bit equals "the word it stands for is full";
+//   (2) count_ equals the number of set bottom bits; padding bits are 0.
+// Every write happens under the lock, so writers use load + store, not read-modify-write.
+// contains() and next_allocated() read bottom words without the lock (acquire, pairing with the
+// release stores of writers); the summary layers are read and written only under the lock.
+template <std::size_t Order, class Lock = Spinlock>
+class PidAllocator : private detail::PidOwner {
+  static_assert(Order > 0, "PidAllocator<Order>: Order counts bitmap words and must be at least 1");
+  static_assert(Order <= std::numeric_limits<std::size_t>::max() / detail::kWordBits,
+                "PidAllocator<Order>: Order * bits-per-word does not fit in std::size_t");
+  static_assert(BasicLockable<Lock>,
+                "PidAllocator<Order, Lock>: Lock must provide lock() and unlock() "
+                "(e.g. pidalloc::Spinlock, std::mutex, or your kernel's IRQ-saving spinlock)");
+
+ public:
+  // The number of ids: Order words of W bits each (the reference crate's meaning of ORDER).
+  [[nodiscard]] static constexpr std::size_t capacity() noexcept { return Order * detail::kWordBits; }
+
+  constexpr PidAllocator() noexcept : PidAllocator(Policy::lowest_first()) {}
+  // A floor at or above capacity() is stored as capacity(); see allocate() for how it is used.
+  constexpr explicit PidAllocator(Policy policy) noexcept
+      : detail::PidOwner{&PidAllocator::on_handle},
+        floor_(static_cast<Index>(policy.floor < capacity() ? policy.floor : capacity())),
+        max_skip_(policy.max_skip),
+        kind_(policy.kind),
+        rng_(policy.seed) {}
+
+  PidAllocator(const PidAllocator&) = delete;
+  PidAllocator& operator=(const PidAllocator&) = delete;
+#if __STDC_HOSTED__
+  // Freestanding builds keep the destructor trivial: a constinit global then needs no
+  // __cxa_atexit registration, and kernels never destroy their allocator anyway.
+  ~PidAllocator() {
+    PIDALLOC_ASSERT(handles_ == 0, "PidAllocator destroyed while Pid handles still refer to it");
+  }
+#endif
+
+  // An id chosen by the policy: lowest_first gives the lowest free id below limit(). Cyclic
+  // kinds search from one past the last id handed out (plus the random skip) up to limit(),
+  // then wrap to the floor (to 0 if the floor is at or above limit()); ids below the floor are
+  // therefore only handed out before the first wrap. An empty Pid when the search finds none.
+  [[nodiscard]] Pid allocate() noexcept {
+    std::size_t id = kNoId;
+    {
+      detail::LockGuard<Lock> guard(lock_);
+      id = take_next();
+      if (id != kNoId) ++handles_;
+    }
+    return id == kNoId ? Pid{} : Pid{id, this};
+  }
+
+  // Claims exactly `id`; an empty Pid when it is taken or not below limit().
+  [[nodiscard]] Pid allocate_at(std::size_t id) noexcept {
+    if (id >= capacity()) return Pid{};
+    {
+      detail::LockGuard<Lock> guard(lock_);
+      if (id >= limit_.load(std::memory_order_relaxed) || is_taken(id)) return Pid{};
+      take(id);
+      ++handles_;
+    }
+    return Pid{id, this};
+  }
+
+  // Frees an id given up by Pid::release(). false, changing nothing, when `id` is out of range
+  // or not allocated. Recycling an id that a live Pid still owns is a contract violation: the
+  // handle would later free it a second time (release() it first).
+  bool recycle(std::size_t id) noexcept {
+    if (id >= capacity()) return false;
+    detail::LockGuard<Lock> guard(lock_);
+    return give_back(id);
+  }
+
+  // Lock-free. acquire: pairs with the release store that set or cleared the bit, so a caller
+  // that sees an id allocated also sees what the allocating thread wrote before allocate().
+  [[nodiscard]] bool contains(std::size_t id) const noexcept {
+    if (id >= capacity()) return false;
+    return (bottom(id / kW).load(std::memory_order_acquire) >> (id % kW)) & 1U;
+  }
+
+  // Lock-free snapshots: concurrent calls may change them at once.
+  // relaxed: a counter read on its own orders nothing else.
+  [[nodiscard]] std::size_t size() const noexcept { return count_.load(std::memory_order_relaxed); }
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+  // true when every id below limit() is taken. Takes the lock.
+  [[nodiscard]] bool full() const noexcept {
+    detail::LockGuard<Lock> guard(lock_);
+    return find_free_from(0) >= limit_.load(std::memory_order_relaxed);
+  }
+
+  // The runtime limit (Linux's pid_max): allocate() and allocate_at() hand out ids below it only.
+  // Starts at capacity(). relaxed: it is written under the lock and read there too; a lock-free
+  // reader just gets some recent value.
+  [[nodiscard]] std::size_t limit() const noexcept { return limit_.load(std::memory_order_relaxed); }
+  // false, changing nothing, when new_limit > capacity(). Ids at or above a lowered limit stay
+  // allocated until recycled. The cost of allocation does not depend on the limit.
+  bool set_limit(std::size_t new_limit) noexcept {
+    if (new_limit > capacity()) return false;
+    detail::LockGuard<Lock> guard(lock_);
+    limit_.store(static_cast<Index>(new_limit), std::memory_order_relaxed);
+    return true;
+  }
+
+  // random_cyclic: restarts the skip generator (say, from the kernel's entropy pool after boot).
+  void reseed(std::uint64_t seed) noexcept {
+    detail::LockGuard<Lock> guard(lock_);
+    rng_ = seed;
+  }
+
+  // The lowest allocated id >= from, or kNoId. Lock-free, O((result - from) / W) word loads.
+  // Against concurrent allocate/recycle: an id allocated throughout the call is found; an id
+  // that changes during it may or may not be.
+  [[nodiscard]] std::size_t next_allocated(std::size_t from) const noexcept {
+    if (from >= capacity()) return kNoId;
+    std::size_t index = from / kW;
+    // acquire: as in contains(), so the caller sees the state published with the id.
+    std::size_t bits = bottom(index).load(std::memory_order_acquire) & (detail::kAllOnes << (from % kW));
+    while (bits == 0) {
+      if (++index == Order) return kNoId;
+      bits = bottom(index).load(std::memory_order_acquire);
+    }
+    return index * kW + static_cast<std::size_t>(std::countr_zero(bits));
+  }
+
+  // Calls visit(id) for allocated ids in ascending order, without the lock. Under concurrent
+  // allocate/recycle each id is visited at most once, and every id allocated throughout is visited.
+  template <class Visitor>
+  void for_each_allocated(Visitor&& visit) const noexcept(noexcept(visit(std::size_t{}))) {
+    for (std::size_t id = next_allocated(0); id != kNoId; id = next_allocated(id + 1)) visit(id);
+  }
+
+  // Checks invariants (1) and (2) above and that the cursor and limit are in range. A debug aid
+  // for tests and fuzzers: takes the lock and reads every word, O(capacity / W).
+  [[nodiscard]] bool check_invariants() const noexcept {
+    detail::LockGuard<Lock> guard(lock_);
+    std::size_t live = 0;
+    for (std::size_t i = 0; i < Order; ++i) {
+      live += static_cast<std::size_t>(std::popcount(bottom(i).load(std::memory_order_relaxed)));
+    }
+    if (live != count_.load(std::memory_order_relaxed)) return false;
+    for (std::size_t k = 1; k < kLayers; ++k) {
+      for (std::size_t i = 0; i < kGeo.words[k]; ++i) {
+        std::size_t expected = 0;
+        for (std::size_t b = 0; b < kW && i * kW + b < kGeo.words[k - 1]; ++b) {
+          const std::size_t child = i * kW + b;
+          if (is_full(k - 1, child, word(k - 1, child).load(std::memory_order_relaxed))) {
+            expected |= std::size_t{1} << b;
+          }
+        }
+        if (word(k, i).load(std::memory_order_relaxed) != expected) return false;
+      }
+    }
+    return cursor_ <= capacity() && limit_.load(std::memory_order_relaxed) <= capacity() &&
+           handles_ <= live;
+  }
+
+  // ---- public interface ends here ----
+
+ private:
+  friend struct detail::TestAccess;
+
+  static constexpr std::size_t kW = detail::kWordBits;
+  static constexpr detail::Geometry kGeo = detail::make_geometry(Order);
+  static constexpr std::size_t kLayers = kGeo.layers;
+  // Counters and cursors hold values up to capacity(); 32 bits keep the header small.
+  using Index = std::conditional_t<(capacity() <= std::numeric_limits<std::uint32_t>::max()),
+                                   std::uint32_t, std::size_t>;
+
+  std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) noexcept {
+    return words_[kGeo.first[layer] + index];
+  }
+  const std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) const noexcept {
+    return words_[kGeo.first[layer] + index];
+  }
+  std::atomic<std::size_t>& bottom(std::size_t index) noexcept { return words_[kGeo.first[0] + index]; }
+  const std::atomic<std::size_t>& bottom(std::size_t index) const noexcept {
+    return words_[kGeo.first[0] + index];
+  }
+
+  // Padding bits of word `index` of `layer`, to be read as set.
+  static constexpr std::size_t padding(std::size_t layer, std::size_t index) noexcept {
+    return index == kGeo.words[layer] - 1 ? kGeo.padding[layer] : 0;
+  }
+  static constexpr bool is_full(std::size_t layer, std::size_t index, std::size_t bits) noexcept {
+    return (bits | padding(layer, index)) == detail::kAllOnes;
+  }
+
+  // ---- everything below runs with the lock held; relaxed loads suffice because the lock orders
+  // ---- them after every earlier writer's critical section.
+
+  bool is_taken(std::size_t id) const noexcept {
+    return (bottom(id / kW).load(std::memory_order_relaxed) >> (id % kW)) & 1U;
+  }
+
+  // The lowest free id >= start, or kNoId. Climbs while the words it meets are full, then walks
+  // down following zero bits: at most 2 * layers word reads.
+  std::size_t find_free_from(std::size_t start) const noexcept {
+    std::size_t pos = start;  // a bit position within layer k
+    for (std::size_t k = 0; k < kLayers; ++k) {
+      const std::size_t index = pos / kW;
+      if (index >= kGeo.words[k]) return kNoId;
+      const std::size_t below_start = (std::size_t{1} << (pos % kW)) - 1;
+      const std::size_t taken =
+          word(k, index).load(std::memory_order_relaxed) | below_start | padding(k, index);
+      if (taken != detail::kAllOnes) {
+        pos = index * kW + static_cast<std::size_t>(std::countr_zero(~taken));
+        // Each summary bit followed is 0, so by invariant (1) the word below has a zero bit,
+        // and it is a meaningful one (a word whose meaningful bits are all set is full).
+        while (k-- > 0) {
+          pos = pos * kW +
+                static_cast<std::size_t>(std::countr_zero(~word(k, pos).load(std::memory_order_relaxed)));
+        }
+        return pos;
+      }
+      pos = index + 1;  // the next word of this layer is the next bit of the layer above
+    }
+    return kNoId;
+  }
+
+  // Sets id's bit, then each summary bit whose word became full.
+  void take(std::size_t id) noexcept {
+    std::size_t index = id / kW;
+    const std::size_t now = bottom(index).load(std::memory_order_relaxed) | (std::size_t{1} << (id % kW));
+    // release: pairs with the acquire loads of contains() and next_allocated().
+    bottom(index).store(now, std::memory_order_release);
+    count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (now != detail::kAllOnes) return;
+    for (std::size_t k = 1; k < kLayers; ++k) {
+      const std::size_t bit = std::size_t{1} << (index % kW);
+      index /= kW;
+      const std::size_t summary = word(k, index).load(std::memory_order_relaxed) | bit;
+      word(k, index).store(summary, std::memory_order_relaxed);
+      if (!is_full(k, index, summary)) return;
+    }
+  }
+
+  // Clears an allocated id's bit, then each summary bit whose word stopped being full.
+  void untake(std::size_t id) noexcept {
+    std::size_t index = id / kW;
+    const std::size_t before = bottom(index).load(std::memory_order_relaxed);
+    // release: as in take().
+    bottom(index).store(before & ~(std::size_t{1} << (id % kW)), std::memory_order_release);
+    count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    if (before != detail::kAllOnes) return;
+    for (std::size_t k = 1; k < kLayers; ++k) {
+      const std::size_t bit = std::size_t{1} << (index % kW);
+      index /= kW;
+      const std::size_t summary = word(k, index).load(std::memory_order_relaxed);
+      word(k, index).store(summary & ~bit, std::memory_order_relaxed);
+      if (!is_full(k, index, summary)) return;  // it was not full: the layers above are right
+    }
+  }
+
+  bool give_back(std::size_t id) noexcept {
+    if (!is_taken(id)) return false;
+    untake(id);
+    return true;
+  }
+
+  std::size_t take_next() noexcept {
+    const std::size_t lim = limit_.load(std::memory_order_relaxed);
+    std::size_t start = 0;
+    std::size_t wrap_to = 0;
+    if (kind_ != Policy::Kind::lowest_first) {
+      wrap_to = floor_ < lim ? floor_ : 0;
+      start = cursor_;
+      const std::size_t skip = kind_ == Policy::Kind::random_cyclic ? random_skip() : 0;
+      start = (start >= lim || skip >= lim - start) ? wrap_to : start + skip;
+    }
+    std::size_t id = find_free_from(start);
+    if (id >= lim && start > wrap_to) id = find_free_from(wrap_to);
+    if (id >= lim) return kNoId;  // kNoId too
+    take(id);
+    cursor_ = static_cast<Index>(id + 1);
+    return id;
+  }
+
+  // A uniform value in [0, max_skip_) from splitmix64, by multiply-and-shift rather than %, so
+  // 32-bit kernels need no 64-bit division helper from libgcc.
+  std::size_t random_skip() noexcept {
+    if (max_skip_ <= 1) return 0;
+    std::uint64_t z = (rng_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return static_cast<std::size_t>(((z >> 32) * max_skip_) >> 32);
+  }
+
+  // Pid's way back in: recycles or detaches a handle's id.
+  static void on_handle(detail::PidOwner& owner, std::size_t id, detail::HandleOp op) noexcept {
+    auto& self = static_cast<PidAllocator&>(owner);
+    detail::LockGuard<Lock> guard(self.lock_);
+    --self.handles_;
+    if (op == detail::HandleOp::recycle) self.give_back(id);
+  }
+
+  mutable Lock lock_{};
+  std::atomic<Index> count_{0};  // allocated ids; written under the lock, read without it
+  std::atomic<Index> limit_{static_cast<Index>(capacity())};
+  Index cursor_ = 0;    // cyclic kinds: one past the last id handed out
+  Index handles_ = 0;   // live Pid handles referring to this allocator
+  const Index floor_;
+  const std::uint32_t max_skip_;
+  const Policy::Kind kind_;
+  std::uint64_t rng_;
+  std::atomic<std::size_t> words_[kGeo.total_words]{};
+};
+
+}  // namespace pidalloc
+
+#endif  // PID_ALLOCATOR_PID_ALLOCATOR_HPP
