@@ -1,0 +1,195 @@
+// Core semantics of PidAllocator: capacity, lowest-first order, exhaustion, allocate_at, recycle,
+// bad input, constinit, footprint, and a Lock other than the default.
+#include <pid_allocator/pid_allocator.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t kW = std::numeric_limits<std::size_t>::digits;
+
+// Constant initialisation: no static constructor runs for these.
+constinit pidalloc::PidAllocator<32> g_pids;
+constinit pidalloc::PidAllocator<4, std::mutex> g_mutex_pids;
+constinit pidalloc::PidAllocator<2> g_cyclic_pids{pidalloc::Policy::cyclic(10)};
+
+// The documented footprint bound: capacity/8 bytes + 2% + 64 bytes for lock and bookkeeping.
+template <std::size_t Order>
+constexpr bool within_footprint() {
+  constexpr std::size_t bitmap_bytes = pidalloc::PidAllocator<Order>::capacity() / 8;
+  return sizeof(pidalloc::PidAllocator<Order>) <= bitmap_bytes + bitmap_bytes / 50 + 64;
+}
+
+}  // namespace
+
+static_assert(pidalloc::PidAllocator<1>::capacity() == kW);
+static_assert(pidalloc::PidAllocator<32>::capacity() == 32 * kW);
+static_assert(pidalloc::PidAllocator<65536>::capacity() == 65536 * kW);
+static_assert(!std::is_copy_constructible_v<pidalloc::PidAllocator<1>>);
+static_assert(!std::is_copy_assignable_v<pidalloc::PidAllocator<1>>);
+static_assert(!std::is_move_constructible_v<pidalloc::PidAllocator<1>>);
+static_assert(!std::is_move_assignable_v<pidalloc::PidAllocator<1>>);
+static_assert(std::is_nothrow_default_constructible_v<pidalloc::PidAllocator<1>>);
+static_assert(noexcept(std::declval<pidalloc::PidAllocator<1>&>().allocate()));
+static_assert(noexcept(std::declval<pidalloc::PidAllocator<1>&>().allocate_at(0)));
+static_assert(noexcept(std::declval<pidalloc::PidAllocator<1>&>().recycle(0)));
+static_assert(noexcept(std::declval<const pidalloc::PidAllocator<1>&>().contains(0)));
+static_assert(within_footprint<1>());
+static_assert(within_footprint<32>());
+static_assert(within_footprint<1024>());
+static_assert(within_footprint<65536>());
+static_assert(pidalloc::BasicLockable<pidalloc::Spinlock>);
+static_assert(pidalloc::BasicLockable<std::mutex>);
+static_assert(!pidalloc::BasicLockable<int>);
+
+TEST_CASE("constinit globals start empty and work", "[core]") {
+  CHECK(g_pids.empty());
+  CHECK(g_pids.limit() == g_pids.capacity());
+  auto a = g_pids.allocate();
+  auto b = g_pids.allocate();
+  CHECK(*a == 0);
+  CHECK(*b == 1);
+  CHECK(g_pids.size() == 2);
+  a.reset();
+  b.reset();
+  CHECK(g_pids.empty());
+
+  auto m = g_mutex_pids.allocate();
+  CHECK(*m == 0);
+
+  auto c1 = g_cyclic_pids.allocate();
+  c1.reset();
+  auto c2 = g_cyclic_pids.allocate();
+  CHECK(*c2 == 1);  // cyclic: 0 was just freed and is not handed out again at once
+}
+
+TEST_CASE("lowest free id first", "[core]") {
+  pidalloc::PidAllocator<2> pids;
+  std::vector<pidalloc::Pid> held;
+  for (std::size_t i = 0; i < 10; ++i) held.push_back(pids.allocate());
+  for (std::size_t i = 0; i < 10; ++i) CHECK(*held[i] == i);
+
+  held[7].reset();
+  held[3].reset();
+  held[5].reset();
+  CHECK(pids.allocate().release() == 3);
+  CHECK(pids.allocate().release() == 5);
+  CHECK(pids.allocate().release() == 7);
+  CHECK(pids.allocate().release() == 10);
+  CHECK(pids.check_invariants());
+}
+
+TEST_CASE("fill to capacity, exhaustion, free one and get exactly it back", "[core]") {
+  pidalloc::PidAllocator<3> pids;  // 3 words: the summary word has padding bits
+  std::vector<pidalloc::Pid> held;
+  while (auto pid = pids.allocate()) held.push_back(std::move(pid));
+  REQUIRE(held.size() == pids.capacity());
+  CHECK(pids.full());
+  CHECK(pids.size() == pids.capacity());
+
+  auto none = pids.allocate();
+  CHECK_FALSE(none);
+  CHECK(none.get() == pidalloc::kNoId);
+  CHECK(pids.size() == pids.capacity());
+
+  const std::size_t freed = pids.capacity() / 2 + 1;
+  held[freed].reset();
+  CHECK_FALSE(pids.full());
+  CHECK_FALSE(pids.contains(freed));
+  auto again = pids.allocate();
+  CHECK(*again == freed);
+  CHECK_FALSE(pids.allocate());
+
+  held.clear();
+  again.reset();
+  CHECK(pids.empty());
+  CHECK(pids.check_invariants());
+}
+
+TEST_CASE("allocate_at claims exactly the id asked for", "[core]") {
+  pidalloc::PidAllocator<2> pids;
+
+  SECTION("free id") {
+    auto p = pids.allocate_at(100);
+    REQUIRE(p);
+    CHECK(*p == 100);
+    CHECK(pids.contains(100));
+    CHECK(pids.size() == 1);
+    // Lowest-first allocation goes around it.
+    CHECK(*pids.allocate() == 0);
+  }
+  SECTION("taken id gives an empty handle and changes nothing") {
+    auto first = pids.allocate_at(5);
+    auto second = pids.allocate_at(5);
+    CHECK_FALSE(second);
+    CHECK(pids.size() == 1);
+    CHECK(pids.contains(5));
+  }
+  SECTION("out-of-range ids give an empty handle") {
+    CHECK_FALSE(pids.allocate_at(pids.capacity()));
+    CHECK_FALSE(pids.allocate_at(pids.capacity() + 1));
+    CHECK_FALSE(pids.allocate_at(pidalloc::kNoId));
+    CHECK(pids.empty());
+  }
+  SECTION("reserving 0 and 1 as a kernel does") {
+    CHECK(pids.allocate_at(0).release() == 0);
+    CHECK(pids.allocate_at(1).release() == 1);
+    CHECK(*pids.allocate() == 2);
+    CHECK(pids.recycle(0));
+    CHECK(pids.recycle(1));
+  }
+  SECTION("the last id of a full word") {
+    for (std::size_t i = 0; i + 1 < kW; ++i) CHECK(pids.allocate_at(i).release() == i);
+    auto last = pids.allocate_at(kW - 1);  // completes word 0: its summary bit gets set
+    CHECK(*last == kW - 1);
+    CHECK(pids.check_invariants());
+    CHECK(*pids.allocate() == kW);
+    for (std::size_t i = 0; i + 1 < kW; ++i) CHECK(pids.recycle(i));
+  }
+  CHECK(pids.check_invariants());
+}
+
+TEST_CASE("recycle answers false for ids it does not own and changes nothing", "[core]") {
+  pidalloc::PidAllocator<1> pids;
+  const std::size_t id = pids.allocate().release();
+  auto other = pids.allocate();
+
+  CHECK(pids.recycle(id));
+  CHECK_FALSE(pids.recycle(id));  // double free
+  CHECK_FALSE(pids.recycle(40));  // never allocated
+  CHECK_FALSE(pids.recycle(pids.capacity()));
+  CHECK_FALSE(pids.recycle(pidalloc::kNoId));
+  CHECK(pids.size() == 1);
+  CHECK(pids.contains(*other));
+  CHECK(pids.check_invariants());
+}
+
+TEST_CASE("contains answers for any id", "[core]") {
+  pidalloc::PidAllocator<2> pids;
+  auto p = pids.allocate_at(kW + 3);
+  CHECK(pids.contains(kW + 3));
+  CHECK_FALSE(pids.contains(kW + 2));
+  CHECK_FALSE(pids.contains(pids.capacity()));
+  CHECK_FALSE(pids.contains(pidalloc::kNoId));
+  p.reset();
+  CHECK_FALSE(pids.contains(kW + 3));
+}
+
+TEST_CASE("std::mutex as the Lock", "[core]") {
+  auto pids = std::make_unique<pidalloc::PidAllocator<16, std::mutex>>();
+  std::vector<pidalloc::Pid> held;
+  while (auto pid = pids->allocate()) held.push_back(std::move(pid));
+  CHECK(held.size() == pids->capacity());
+  CHECK(pids->full());
+  held.erase(held.begin() + 17);
+  CHECK(*pids->allocate() == 17);
+  held.clear();
+  CHECK(pids->check_invariants());
+}

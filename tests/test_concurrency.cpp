@@ -1,0 +1,158 @@
+// Threads hammer one allocator; an atomic ownership table proves that no id is ever held by two
+// handles at once. Run under ThreadSanitizer by scripts/test-steps (tag [concurrency]).
+#include <pid_allocator/pid_allocator.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr int kThreads = 8;  // more threads than cores: lock holders get preempted
+
+// owners[id] is 0 when nobody holds id, else the holder's thread number + 1. A claim that finds
+// it non-zero, or a give-back that finds someone else's mark, is a double allocation.
+template <class Allocator>
+struct OwnershipTable {
+  std::unique_ptr<std::atomic<std::uint32_t>[]> owners =
+      std::make_unique<std::atomic<std::uint32_t>[]>(Allocator::capacity());
+  std::atomic<std::size_t> violations{0};
+  std::atomic<std::size_t> claims{0};
+
+  void claim(std::size_t id, std::uint32_t who) {
+    std::uint32_t expected = 0;
+    if (!owners[id].compare_exchange_strong(expected, who, std::memory_order_relaxed)) violations.fetch_add(1);
+    claims.fetch_add(1, std::memory_order_relaxed);
+  }
+  void give_back(std::size_t id, std::uint32_t who) {
+    std::uint32_t expected = who;
+    if (!owners[id].compare_exchange_strong(expected, 0, std::memory_order_relaxed)) violations.fetch_add(1);
+  }
+};
+
+// Each thread keeps up to `keep` handles; it allocates (sometimes a specific id), frees a
+// pseudo-random one of its own, or releases and recycles by raw id.
+template <class Allocator>
+void hammer(Allocator& pids, std::size_t keep, int iterations) {
+  OwnershipTable<Allocator> table;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const auto who = static_cast<std::uint32_t>(t + 1);
+      std::uint64_t rng = 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(who);
+      std::vector<pidalloc::Pid> mine;
+      for (int i = 0; i < iterations; ++i) {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        const unsigned op = static_cast<unsigned>(rng % 8);
+        if (mine.size() < keep && op < 5) {
+          pidalloc::Pid p = op == 0 ? pids.allocate_at(static_cast<std::size_t>(rng >> 20) % Allocator::capacity())
+                                    : pids.allocate();
+          if (p) {
+            table.claim(*p, who);
+            mine.push_back(std::move(p));
+          }
+        } else if (!mine.empty()) {
+          const std::size_t victim = static_cast<std::size_t>(rng >> 32) % mine.size();
+          table.give_back(*mine[victim], who);  // before the id becomes free again
+          if (op == 7) {
+            const std::size_t raw = mine[victim].release();
+            if (!pids.recycle(raw)) table.violations.fetch_add(1);
+          } else {
+            mine[victim].reset();
+          }
+          mine[victim] = std::move(mine.back());
+          mine.pop_back();
+        }
+      }
+      for (auto& p : mine) table.give_back(*p, who);
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(table.violations.load() == 0);
+  CHECK(table.claims.load() > static_cast<std::size_t>(iterations));  // the threads did work
+  CHECK(pids.size() == 0);
+  CHECK(pids.check_invariants());
+}
+
+}  // namespace
+
+TEST_CASE("no id is held twice under contention (Spinlock, small table near full)", "[concurrency]") {
+  // 64 ids, 8 threads keeping up to 10 each: the table is full most of the time.
+  pidalloc::PidAllocator<1> pids;
+  hammer(pids, 10, 20000);
+}
+
+TEST_CASE("no id is held twice under contention (Spinlock, 3 layers)", "[concurrency]") {
+  auto pids = std::make_unique<pidalloc::PidAllocator<4097>>();
+  hammer(*pids, 64, 20000);
+}
+
+TEST_CASE("no id is held twice under contention (std::mutex)", "[concurrency]") {
+  pidalloc::PidAllocator<2, std::mutex> pids;
+  hammer(pids, 20, 20000);
+}
+
+TEST_CASE("no id is held twice under contention (cyclic and random policies)", "[concurrency]") {
+  pidalloc::PidAllocator<2> cyclic{pidalloc::Policy::cyclic(30)};
+  hammer(cyclic, 12, 20000);
+  pidalloc::PidAllocator<2> random{pidalloc::Policy::random_cyclic(30, 17, 99)};
+  hammer(random, 12, 20000);
+}
+
+TEST_CASE("contains() on another thread sees a completed allocate", "[concurrency]") {
+  // The allocating thread writes a payload, then allocates; a reader that sees the id allocated
+  // through contains() must also see the payload (release store of the bit, acquire in contains).
+  pidalloc::PidAllocator<1> pids;
+  std::uint64_t payload[64] = {};
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (std::size_t id = 0; id < 64; ++id) {
+      payload[id] = id * 3 + 1;  // plain write, published by allocate_at's release
+      pids.allocate_at(id).release();
+    }
+    done.store(true);
+  });
+  std::size_t mismatches = 0;
+  std::size_t seen = 0;
+  while (seen < 64) {
+    if (pids.contains(seen)) {
+      if (payload[seen] != seen * 3 + 1) ++mismatches;
+      ++seen;
+    }
+  }
+  writer.join();
+  CHECK(mismatches == 0);
+  CHECK(done.load());
+  for (std::size_t id = 0; id < 64; ++id) CHECK(pids.recycle(id));
+}
+
+TEST_CASE("Spinlock gives mutual exclusion", "[concurrency]") {
+  pidalloc::Spinlock lock;
+  std::size_t counter = 0;  // plain: TSan reports a race if the lock fails to exclude
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20000; ++i) {
+        if (i % 2 == 0) {
+          std::lock_guard<pidalloc::Spinlock> guard(lock);
+          ++counter;
+        } else {
+          while (!lock.try_lock()) {
+          }
+          ++counter;
+          lock.unlock();
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(counter == static_cast<std::size_t>(kThreads) * 20000);
+}

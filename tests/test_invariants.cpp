@@ -1,0 +1,54 @@
+// check_invariants() must notice a corrupted bitmap. detail::TestAccess is the library's
+// test-only door to the words; nothing else uses it.
+#include <pid_allocator/pid_allocator.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <cstddef>
+#include <limits>
+#include <memory>
+
+namespace pidalloc::detail {
+struct TestAccess {
+  template <class Allocator>
+  static std::atomic<std::size_t>& word(Allocator& pids, std::size_t layer, std::size_t index) {
+    return pids.word(layer, index);
+  }
+  template <class Allocator>
+  static std::size_t layers() {
+    return Allocator::kLayers;
+  }
+};
+}  // namespace pidalloc::detail
+
+using pidalloc::detail::TestAccess;
+
+TEST_CASE("check_invariants holds through normal use and catches corruption", "[invariants]") {
+  using Allocator = pidalloc::PidAllocator<65>;  // three layers on 64-bit, with padding
+  auto pids = std::make_unique<Allocator>();
+  REQUIRE(TestAccess::layers<Allocator>() >= 3);
+  CHECK(pids->check_invariants());
+  for (int i = 0; i < 200; ++i) pids->allocate().release();
+  CHECK(pids->check_invariants());
+
+  SECTION("a bottom bit set behind the allocator's back (count disagrees)") {
+    TestAccess::word(*pids, 0, 10).fetch_or(1);
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("a bottom bit cleared behind the allocator's back") {
+    TestAccess::word(*pids, 0, 1).fetch_and(~std::size_t{1});
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("a summary bit claiming a word is full when it is not") {
+    TestAccess::word(*pids, 1, 0).fetch_or(std::size_t{1} << 10);
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("a summary bit missing for a full word") {
+    TestAccess::word(*pids, 1, 0).fetch_and(~std::size_t{1});  // word 0 of the bottom is full
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("a padding bit set in the top word") {
+    TestAccess::word(*pids, 2, 0).fetch_or(std::size_t{1} << (std::numeric_limits<std::size_t>::digits - 1));
+    CHECK_FALSE(pids->check_invariants());
+  }
+}

@@ -1,0 +1,138 @@
+// Allocation policies: cyclic (Linux) and cyclic with a random skip (FreeBSD's randompid).
+#include <pid_allocator/pid_allocator.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <cstddef>
+#include <vector>
+
+using pidalloc::Policy;
+
+TEST_CASE("cyclic hands out the next id after the last, not the lowest", "[policy]") {
+  pidalloc::PidAllocator<2> pids{Policy::cyclic()};
+  auto a = pids.allocate();
+  auto b = pids.allocate();
+  CHECK(*a == 0);
+  CHECK(*b == 1);
+  a.reset();
+  auto c = pids.allocate();
+  CHECK(*c == 2);  // 0 is free again, but a just-freed id is not reused at once
+  b.reset();
+  c.reset();
+  for (std::size_t expected = 3; expected < 10; ++expected) CHECK(*pids.allocate() == expected);
+  CHECK(pids.empty());
+}
+
+TEST_CASE("cyclic skips live ids and wraps to the floor", "[policy]") {
+  pidalloc::PidAllocator<4> pids{Policy::cyclic(100)};  // 256 ids on 64-bit, 128 on 32-bit
+  const std::size_t cap = pids.capacity();
+  const std::size_t floor = 100;
+  CHECK(pids.allocate_at(floor + 1).release() == floor + 1);
+  std::vector<pidalloc::Pid> held;
+  // Walk the cursor up to the top: ids 0..cap-1, skipping the reserved floor + 1.
+  for (std::size_t i = 0; i + 1 < cap; ++i) {
+    auto p = pids.allocate();
+    REQUIRE(p);
+    CHECK(*p == (i < floor + 1 ? i : i + 1));
+    if (*p < 10 || *p >= floor) held.push_back(std::move(p));  // ids 10..floor-1 are freed
+  }
+  // The next search starts past the top and wraps to the floor, where floor and floor + 1
+  // are taken: nothing is free at or above the floor, and ids below it are not used again.
+  CHECK_FALSE(pids.allocate());
+  CHECK_FALSE(pids.full());  // there are free ids, below the floor
+
+  held.back().reset();  // frees cap - 1
+  auto wrapped = pids.allocate();
+  CHECK(*wrapped == cap - 1);
+  CHECK(pids.recycle(floor + 1));
+  auto after = pids.allocate();
+  CHECK(*after == floor + 1);  // wrapped: the first free id at or above the floor
+}
+
+TEST_CASE("cyclic with a floor at or above limit wraps to 0", "[policy]") {
+  pidalloc::PidAllocator<1> pids{Policy::cyclic(1000)};
+  const std::size_t cap = pids.capacity();
+  for (std::size_t i = 0; i < cap; ++i) CHECK(pids.allocate().release() == i);
+  CHECK(pids.recycle(5));
+  CHECK(pids.allocate().release() == 5);
+  CHECK(pids.set_limit(20));
+  for (std::size_t i = 0; i < cap; ++i) CHECK(pids.recycle(i));
+  // cursor is 6; ids 6..19 then the wrap to 0 (floor 1000 >= limit 20)
+  for (std::size_t i = 6; i < 20; ++i) CHECK(pids.allocate().release() == i);
+  CHECK(pids.allocate().release() == 0);
+}
+
+TEST_CASE("a cyclic allocator never reuses a freed id before the others are used", "[policy]") {
+  // The PID-reuse race: a freed id must survive a whole cycle before it comes back.
+  pidalloc::PidAllocator<1> pids{Policy::cyclic(0)};
+  const std::size_t cap = pids.capacity();
+  std::size_t previous = pids.allocate().release();
+  for (std::size_t round = 0; round < 3 * cap; ++round) {
+    CHECK(pids.recycle(previous));
+    const std::size_t id = pids.allocate().release();
+    CHECK(id == (previous + 1) % cap);
+    previous = id;
+  }
+}
+
+TEST_CASE("random_cyclic: no immediate reuse, ids in range, spread over the range", "[policy]") {
+  constexpr std::uint32_t kSkip = 100;
+  pidalloc::PidAllocator<64> pids{Policy::random_cyclic(300, kSkip, 12345)};  // 4096 ids on 64-bit
+  const std::size_t cap = pids.capacity();
+  const std::size_t floor = 300;
+  std::vector<std::size_t> seen_per_bucket(8, 0);
+  std::size_t previous = pids.allocate().release();
+  std::size_t forward_steps = 0;
+  std::size_t gap_total = 0;
+  std::size_t wraps = 0;
+  const std::size_t rounds = 20000;
+  for (std::size_t round = 0; round < rounds; ++round) {
+    CHECK(pids.recycle(previous));
+    const std::size_t id = pids.allocate().release();
+    REQUIRE(id < cap);
+    CHECK(id != previous);  // never the id just freed (it would need a whole cycle)
+    if (id > previous) {
+      ++forward_steps;
+      gap_total += id - previous;
+      CHECK(id - previous <= kSkip);  // one past the last plus a skip below kSkip
+    } else {
+      ++wraps;
+      CHECK(id >= floor);  // wraps go to the floor, never below it
+    }
+    ++seen_per_bucket[id * 8 / cap];
+    previous = id;
+  }
+  // The mean forward step of 1 + U[0, 100) is about 50.5; a broken generator (always 0, always
+  // the maximum) lands far outside this band.
+  const double mean_gap = static_cast<double>(gap_total) / static_cast<double>(forward_steps);
+  CHECK(mean_gap > 45.0);
+  CHECK(mean_gap < 56.0);
+  CHECK(wraps > 0);
+  // Spread: every eighth of [floor, cap) is visited (the first eighth holds the floor at 300).
+  for (std::size_t bucket = 1; bucket < 8; ++bucket) CHECK(seen_per_bucket[bucket] > rounds / 16);
+}
+
+TEST_CASE("random_cyclic: the same seed gives the same sequence, reseed changes it", "[policy]") {
+  const auto policy = Policy::random_cyclic(10, 1000, 42);
+  pidalloc::PidAllocator<16> first{policy};
+  pidalloc::PidAllocator<16> second{policy};
+  std::vector<std::size_t> a;
+  std::vector<std::size_t> b;
+  for (int i = 0; i < 50; ++i) {
+    a.push_back(first.allocate().release());
+    b.push_back(second.allocate().release());
+  }
+  CHECK(a == b);
+  first.reseed(43);
+  second.reseed(44);
+  std::size_t differences = 0;
+  for (int i = 0; i < 50; ++i) differences += first.allocate().release() != second.allocate().release();
+  CHECK(differences > 0);
+}
+
+TEST_CASE("random_cyclic with max_skip 0 or 1 is plain cyclic", "[policy]") {
+  for (std::uint32_t skip : {0U, 1U}) {
+    pidalloc::PidAllocator<1> pids{Policy::random_cyclic(0, skip, 7)};
+    for (std::size_t i = 0; i < 10; ++i) CHECK(pids.allocate().release() == i);
+  }
+}
