@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Turns the suite's Google Benchmark JSON into the comparison table and the issue's target checks.
+
+Usage: report.py SUITE.json [SPIN.json] [--markdown OUT.md] [--plot-data DIR]
+  SUITE.json  pidalloc_bench --benchmark_out (default lock: spins, then parks)
+  SPIN.json   pidalloc_bench_spin --benchmark_out (PIDALLOC_SPINLOCK_PARKS=0), for before/after
+Prints ns per operation (one operation = one allocate + recycle pair, or one contains() lookup),
+every ratio target with PASS/FAIL, and sizeof/bytes of each competitor. Exit status 0 even when a
+target fails: a benchmark is a measurement, not a test.
+Single-threaded figures are CPU time (robust to other load on the machine); threaded figures are
+wall time over all threads, i.e. 1 / throughput, since a parked thread uses no CPU.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import sys
+
+COMPETITORS = ["ours_lowest", "ours_cyclic", "ours_random", "ours_limit", "port", "vector", "set", "floor"]
+WORKLOADS = ["pair", "fill_drain", "churn50", "churn99", "contains"]
+LETTER = {"pair": "a", "fill_drain": "b", "churn50": "c", "churn99": "c", "contains": "d"}
+CAPACITIES = [2048, 65536, 4194304]
+THREADS = [1, 2, 4, 8]
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    runs = data["benchmarks"]
+    # With --benchmark_repetitions the medians are used; otherwise the single measurement.
+    medians = [r for r in runs if r.get("run_type") == "aggregate" and r.get("aggregate_name") == "median"]
+    chosen = medians if medians else [r for r in runs if r.get("run_type", "iteration") == "iteration"]
+    results = {}
+    for r in chosen:
+        if r.get("error_occurred"):
+            print(f"error in {r['run_name']}: {r.get('error_message')}", file=sys.stderr)
+            continue
+        parts = r["run_name"].split("/")
+        workload, competitor, capacity = parts[0], parts[1], int(parts[2])
+        threads = next((int(p.split(":")[1]) for p in parts if p.startswith("threads:")), 0)
+        unit = UNIT_NS[r.get("time_unit", "ns")]
+        seconds_kind = "real_time" if "real_time" in parts else "cpu_time"
+        per_iteration = r[seconds_kind] * unit
+        ops = r.get("ids_per_iteration", 1.0)
+        results[(workload, competitor, capacity, threads)] = {
+            "ns": per_iteration / ops,
+            "counters": r,
+        }
+    return data.get("context", {}), results
+
+
+def fmt_ns(v):
+    if v is None:
+        return "-"
+    if v >= 1000:
+        return f"{v:,.0f}"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def fmt_bytes(v):
+    if v is None:
+        return "-"
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if v >= scale:
+            return f"{v / scale:.1f} {unit}"
+    return f"{v:.0f} B"
+
+
+class Report:
+    def __init__(self, results, spin):
+        self.r = results
+        self.spin = spin
+        self.lines = []  # (kind, payload) for text and markdown
+        self.checks = []
+
+    def ns(self, workload, competitor, capacity, threads=0, source=None):
+        entry = (source if source is not None else self.r).get((workload, competitor, capacity, threads))
+        return entry["ns"] if entry else None
+
+    def floor_ns(self, workload):
+        # The floor is capacity-independent: one word. Its pair stands for pair, fill_drain and
+        # churn (each one allocate + recycle); its load stands for contains.
+        return self.ns("contains" if workload == "contains" else "pair", "floor", 64)
+
+    def table(self, title, header, rows):
+        self.lines.append(("table", (title, header, rows)))
+
+    def check(self, target, measured, limit, op, detail):
+        if measured is None:
+            self.checks.append((target, detail, "-", f"{op} {limit:g}", "NOT RUN"))
+            return
+        ok = measured >= limit if op == ">=" else measured <= limit
+        self.checks.append((target, detail, f"{measured:.2f}", f"{op} {limit:g}", "PASS" if ok else "FAIL"))
+
+    def build(self):
+        for workload in WORKLOADS:
+            rows = []
+            for cap in CAPACITIES:
+                row = [f"{cap:,}"]
+                for comp in COMPETITORS:
+                    row.append(fmt_ns(self.floor_ns(workload) if comp == "floor" else self.ns(workload, comp, cap)))
+                rows.append(row)
+            self.table(f"({LETTER[workload]}) {workload}: ns per "
+                       f"{'lookup' if workload == 'contains' else 'allocate+recycle pair'}",
+                       ["capacity"] + COMPETITORS, rows)
+
+        rows = []
+        for workload in ("threads_pair", "threads_churn50"):
+            for comp, source, label in (
+                ("ours_lowest", self.r, "ours_lowest (spin, then park)"),
+                ("ours_lowest_spin", self.spin, "ours_lowest (pure spin)"),
+                ("ours_cyclic", self.r, "ours_cyclic"),
+                ("port", self.r, "port (spin, then park)"),
+                ("port_spin", self.spin, "port (pure spin)"),
+                ("vector", self.r, "vector (std::mutex)"),
+                ("set", self.r, "set (std::mutex)"),
+            ):
+                if source is None:
+                    continue
+                rows.append([workload, label] + [fmt_ns(self.ns(workload, comp, 65536, t, source)) for t in THREADS])
+        self.table("(e) threads on one allocator, 65,536 ids: wall ns per operation over all threads (1/throughput)",
+                   ["workload", "competitor"] + [f"{t} thr" for t in THREADS], rows)
+
+        rows = []
+        for comp in ("ours", "port", "vector", "set", "floor"):
+            row = [comp]
+            for cap in CAPACITIES:
+                e = self.r.get(("footprint", comp, 64 if comp == "floor" else cap, 0))
+                if e is None:
+                    row.append("-")
+                else:
+                    c = e["counters"]
+                    row.append(f"{fmt_bytes(c['sizeof'])} / {fmt_bytes(c['total_bytes'])}")
+            rows.append(row)
+        self.table("footprint: sizeof / total bytes including heap (floor: one 64-id word at every capacity)",
+                   ["competitor"] + [f"{c:,} ids" for c in CAPACITIES], rows)
+
+        # ---- targets ----
+        speedup = {2048: 1.5, 65536: 5.0, 4194304: 100.0}
+        for workload in ("churn50", "churn99"):
+            for cap in CAPACITIES:
+                port, ours = self.ns(workload, "port", cap), self.ns(workload, "ours_lowest", cap)
+                self.check("churn vs port", port / ours if port and ours else None, speedup[cap], ">=",
+                           f"{workload} @ {cap:,}: port / ours_lowest")
+        for comp in ("ours_lowest", "ours_cyclic"):
+            for workload, limit in (("pair", 1.5), ("fill_drain", 1.5), ("churn50", 2.0), ("churn99", 2.0)):
+                big, small = self.ns(workload, comp, 4194304), self.ns(workload, comp, 2048)
+                self.check("flat with capacity", big / small if big and small else None, limit, "<=",
+                           f"{workload} {comp}: 4,194,304 / 2,048 ids")
+        floor = self.floor_ns("pair")
+        for comp in ("ours_lowest", "ours_cyclic"):
+            for cap in CAPACITIES:
+                ours = self.ns("pair", comp, cap)
+                self.check("near the floor", ours / floor if ours and floor else None, 3.0, "<=",
+                           f"pair {comp} @ {cap:,} / floor pair")
+        for workload in ("threads_pair", "threads_churn50"):
+            for comp, source, label in (("ours_lowest", self.r, "park"), ("ours_lowest_spin", self.spin, "pure spin")):
+                if source is None:
+                    continue
+                one, eight = self.ns(workload, comp, 65536, 1, source), self.ns(workload, comp, 65536, 8, source)
+                vec8 = self.ns(workload, "vector", 65536, 8)
+                self.check("no collapse", one / eight if one and eight else None, 0.5, ">=",
+                           f"{workload} ours ({label}): 8-thread / 1-thread throughput")
+                self.check("no collapse", vec8 / eight if vec8 and eight else None, 1.0, ">=",
+                           f"{workload} ours ({label}) / std::mutex vector throughput, 8 threads")
+        for comp in ("ours_cyclic", "ours_random", "ours_limit"):
+            for workload in ("pair", "churn50", "churn99"):
+                for cap in CAPACITIES:
+                    pol, low = self.ns(workload, comp, cap), self.ns(workload, "ours_lowest", cap)
+                    self.check("policy cost (issue 7)", pol / low if pol and low else None, 1.3, "<=",
+                               f"{workload} @ {cap:,}: {comp} / ours_lowest")
+        self.table("targets (ratios of the figures above, measured in this run)",
+                   ["target", "what", "measured", "required", "verdict"], [list(c) for c in self.checks])
+
+    def text(self):
+        out = []
+        for _, (title, header, rows) in self.lines:
+            widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+            out.append(title)
+            out.append("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths))))
+            for row in rows:
+                out.append("  ".join(str(x).rjust(w) if i and title[0] != "t" else str(x).ljust(w)
+                                     for i, (x, w) in enumerate(zip(row, widths))))
+            out.append("")
+        verdicts = [c[4] for c in self.checks]
+        out.append(f"targets: {verdicts.count('PASS')} PASS, {verdicts.count('FAIL')} FAIL, "
+                   f"{verdicts.count('NOT RUN')} NOT RUN")
+        return "\n".join(out)
+
+    def markdown(self):
+        out = []
+        for _, (title, header, rows) in self.lines:
+            out.append(f"**{title}**\n")
+            out.append("| " + " | ".join(header) + " |")
+            out.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
+            for row in rows:
+                out.append("| " + " | ".join(str(x) for x in row) + " |")
+            out.append("")
+        return "\n".join(out)
+
+    def plot_data(self, directory):
+        os.makedirs(directory, exist_ok=True)
+        for workload in WORKLOADS:
+            with open(os.path.join(directory, f"{workload}.dat"), "w") as f:
+                f.write("# capacity " + " ".join(COMPETITORS) + "\n")
+                for cap in CAPACITIES:
+                    values = [self.floor_ns(workload) if c == "floor" else self.ns(workload, c, cap) for c in COMPETITORS]
+                    f.write(f"{cap} " + " ".join("?" if v is None else f"{v:.4g}" for v in values) + "\n")
+        series = [("ours_lowest", self.r), ("ours_cyclic", self.r), ("port", self.r), ("vector", self.r),
+                  ("set", self.r), ("ours_lowest_spin", self.spin)]
+        with open(os.path.join(directory, "threads.dat"), "w") as f:
+            f.write("# threads " + " ".join(f"{w}:{c}" for w in ("threads_pair", "threads_churn50") for c, _ in series) + "\n")
+            for t in THREADS:
+                values = [self.ns(w, c, 65536, t, s) if s is not None else None
+                          for w in ("threads_pair", "threads_churn50") for c, s in series]
+                f.write(f"{t} " + " ".join("?" if v is None else f"{v:.4g}" for v in values) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("suite")
+    parser.add_argument("spin", nargs="?")
+    parser.add_argument("--markdown")
+    parser.add_argument("--plot-data")
+    args = parser.parse_args()
+    context, results = load(args.suite)
+    spin = load(args.spin)[1] if args.spin else None
+    report = Report(results, spin)
+    report.build()
+    print(report.text())
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(report.markdown())
+    if args.plot_data:
+        report.plot_data(args.plot_data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

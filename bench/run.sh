@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the benchmark suite (Release), runs every competitor on every workload in one run, and
+# prints the comparison table with every ratio target of the issue marked PASS/FAIL.
+# Usage: bench/run.sh [--quick] [--plot PNG]
+#   --quick     short measurements, one repetition (under two minutes on a 2-core machine);
+#               default: 3 repetitions of 0.3 s each, medians reported
+#   --plot PNG  where the plot goes (default build/bench/benchmark.png; docs/benchmark.png is the
+#               committed one)
+# Outputs under build/bench/: results.json, results_spin.json (pure-spin lock variant),
+# results.md (the tables as markdown), *.log. Benchmarks are never part of ctest.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dir="$root/build/bench"
+quick=0
+plot="$dir/benchmark.png"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --plot) plot="$2"; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+bash "$root/scripts/deps.sh" cmake make g++ libbenchmark-dev python3 gnuplot-nox
+mkdir -p "$dir"
+start=$(date +%s)
+if ! cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DPIDALLOC_BUILD_BENCHMARKS=ON \
+     -DPIDALLOC_BUILD_TESTS=OFF -DPIDALLOC_BUILD_EXAMPLES=OFF -DPIDALLOC_INSTALL=OFF >"$dir/configure.log" 2>&1; then
+  tail -n 30 "$dir/configure.log"; exit 1
+fi
+if ! cmake --build "$dir" -j "${JOBS:-2}" >"$dir/build.log" 2>&1; then
+  tail -n 40 "$dir/build.log"; exit 1
+fi
+echo "built in $(( $(date +%s) - start )) s"
+
+if [ $quick -eq 1 ]; then
+  args=(--benchmark_min_time=0.05)
+else
+  args=(--benchmark_min_time=0.3 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true)
+fi
+for suite in pidalloc_bench pidalloc_bench_spin; do
+  json="$dir/results${suite#pidalloc_bench}.json"
+  t0=$(date +%s)
+  if ! "$dir/bench/$suite" "${args[@]}" --benchmark_out="$json" --benchmark_out_format=json \
+       >"$dir/$suite.log" 2>&1; then
+    tail -n 30 "$dir/$suite.log"; exit 1
+  fi
+  echo "$suite ran in $(( $(date +%s) - t0 )) s (log: build/bench/$suite.log)"
+done
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+python3 "$root/bench/report.py" "$dir/results.json" "$dir/results_spin.json" --markdown "$dir/results.md"
+bash "$root/bench/plot.sh" "$plot" "$dir/results.json" "$dir/results_spin.json"
