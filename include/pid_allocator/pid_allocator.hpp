@@ -76,16 +76,20 @@ class Spinlock {
   static constexpr std::uint32_t kFree = 0;
   static constexpr std::uint32_t kHeld = 1;
   static constexpr std::uint32_t kHeldWithSleepers = 2;
-  // Pauses between two looks at the word grow 1, 2, 4 ... up to this bound; with parking enabled,
-  // reaching it means the holder is probably preempted, and the waiter goes to sleep instead.
+  // Pauses between two looks at the word grow 1, 2, 4 ... up to kMaxBackoff.
   static constexpr unsigned kMaxBackoff = 64;
+  // Parking builds: looks at the word before going to sleep (1 + 2 + 4 + 8 pauses in between).
+  // A critical section of this allocator lasts tens of nanoseconds, so a waiter still locked out
+  // after that is most likely waiting for a preempted holder; sleeping then gives the holder the
+  // core, where spinning would keep stealing the lock's cache line from it.
+  static constexpr unsigned kLooksBeforeParking = 5;
 
 #if defined(__GNUC__)
   [[gnu::noinline, gnu::cold]]
 #endif
   void lock_contended() noexcept {
     unsigned backoff = 1;
-    for (;;) {
+    for (unsigned looks = 1;; ++looks) {
       // Test before test-and-set: waiters poll a shared copy of the line and only attempt the
       // CAS when it looks free, so they do not bounce the line between cores while it is held.
       std::uint32_t seen = word_.load(std::memory_order_relaxed);
@@ -94,7 +98,7 @@ class Spinlock {
         return;
       }
 #if PIDALLOC_SPINLOCK_PARKS
-      if (backoff == kMaxBackoff) {
+      if (looks == kLooksBeforeParking) {
         // Marking the word 2 before sleeping makes the holder's unlock wake us. acquire: as in
         // lock(), for the time the exchange finds the word free and we own the lock.
         while (word_.exchange(kHeldWithSleepers, std::memory_order_acquire) != kFree) {
@@ -102,6 +106,8 @@ class Spinlock {
         }
         return;
       }
+#else
+      static_cast<void>(looks);
 #endif
       for (unsigned i = 0; i < backoff; ++i) detail::cpu_relax();
       if (backoff < kMaxBackoff) backoff *= 2;
@@ -459,62 +465,87 @@ class PidAllocator : private detail::PidOwner {
     return (bottom(id / kW).load(std::memory_order_relaxed) >> (id % kW)) & 1U;
   }
 
-  // The lowest free id >= start, or kNoId. Climbs while the words it meets are full, then walks
-  // down following zero bits: at most 2 * layers word reads.
-  std::size_t find_free_from(std::size_t start) const noexcept {
-    std::size_t pos = start;  // a bit position within layer k
-    for (std::size_t k = 0; k < kLayers; ++k) {
-      const std::size_t index = pos / kW;
-      if (index >= kGeo.words[k]) return kNoId;
-      const std::size_t below_start = (std::size_t{1} << (pos % kW)) - 1;
-      const std::size_t taken =
-          word(k, index).load(std::memory_order_relaxed) | below_start | padding(k, index);
-      if (taken != detail::kAllOnes) {
-        pos = index * kW + static_cast<std::size_t>(std::countr_zero(~taken));
-        // Each summary bit followed is 0, so by invariant (1) the word below has a zero bit,
-        // and it is a meaningful one (a word whose meaningful bits are all set is full).
-        while (k-- > 0) {
-          pos = pos * kW +
-                static_cast<std::size_t>(std::countr_zero(~word(k, pos).load(std::memory_order_relaxed)));
-        }
-        return pos;
-      }
-      pos = index + 1;  // the next word of this layer is the next bit of the layer above
+  // The lowest free id >= start (start < capacity()), or kNoId. Climbs while the words it meets
+  // are full, then walks down following zero bits: at most 2 * layers - 1 word reads. The layer
+  // is a template argument so that each layer's offset, size and padding are constants and the
+  // walk compiles to straight-line code.
+  std::size_t find_free_from(std::size_t start) const noexcept { return climb<0>(start); }
+
+  // pos: a bit position within layer K.
+  template <std::size_t K>
+  std::size_t climb(std::size_t pos) const noexcept {
+    const std::size_t index = pos / kW;
+    if (index >= kGeo.words[K]) return kNoId;  // walked off the end of the layer
+    const std::size_t below_pos = (std::size_t{1} << (pos % kW)) - 1;
+    const std::size_t taken =
+        word(K, index).load(std::memory_order_relaxed) | below_pos | padding(K, index);
+    if (taken != detail::kAllOnes) {
+      return descend<K>(index * kW + static_cast<std::size_t>(std::countr_zero(~taken)));
     }
-    return kNoId;
+    if constexpr (K + 1 < kLayers) {
+      return climb<K + 1>(index + 1);  // the next word of this layer is the next bit above
+    } else {
+      return kNoId;
+    }
+  }
+
+  // pos: a zero bit of layer K, i.e. (for K > 0) a word of layer K - 1 that is not full. By
+  // invariant (1) that word has a zero bit, and a meaningful one: a word whose meaningful bits
+  // are all set is full.
+  template <std::size_t K>
+  std::size_t descend(std::size_t pos) const noexcept {
+    if constexpr (K == 0) {
+      return pos;
+    } else {
+      const std::size_t bits = word(K - 1, pos).load(std::memory_order_relaxed);
+      return descend<K - 1>(pos * kW + static_cast<std::size_t>(std::countr_zero(~bits)));
+    }
   }
 
   // Sets id's bit, then each summary bit whose word became full.
   void take(std::size_t id) noexcept {
-    std::size_t index = id / kW;
+    const std::size_t index = id / kW;
     const std::size_t now = bottom(index).load(std::memory_order_relaxed) | (std::size_t{1} << (id % kW));
     // release: pairs with the acquire loads of contains() and next_allocated().
     bottom(index).store(now, std::memory_order_release);
     count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (now != detail::kAllOnes) return;
-    for (std::size_t k = 1; k < kLayers; ++k) {
-      const std::size_t bit = std::size_t{1} << (index % kW);
-      index /= kW;
-      const std::size_t summary = word(k, index).load(std::memory_order_relaxed) | bit;
-      word(k, index).store(summary, std::memory_order_relaxed);
-      if (!is_full(k, index, summary)) return;
+    if constexpr (kLayers > 1) {
+      if (now == detail::kAllOnes) mark_full<1>(index);
+    }
+  }
+
+  // Word `child` of layer K - 1 became full.
+  template <std::size_t K>
+  void mark_full(std::size_t child) noexcept {
+    const std::size_t index = child / kW;
+    const std::size_t now = word(K, index).load(std::memory_order_relaxed) | (std::size_t{1} << (child % kW));
+    word(K, index).store(now, std::memory_order_relaxed);
+    if constexpr (K + 1 < kLayers) {
+      if (is_full(K, index, now)) mark_full<K + 1>(index);
     }
   }
 
   // Clears an allocated id's bit, then each summary bit whose word stopped being full.
   void untake(std::size_t id) noexcept {
-    std::size_t index = id / kW;
+    const std::size_t index = id / kW;
     const std::size_t before = bottom(index).load(std::memory_order_relaxed);
     // release: as in take().
     bottom(index).store(before & ~(std::size_t{1} << (id % kW)), std::memory_order_release);
     count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    if (before != detail::kAllOnes) return;
-    for (std::size_t k = 1; k < kLayers; ++k) {
-      const std::size_t bit = std::size_t{1} << (index % kW);
-      index /= kW;
-      const std::size_t summary = word(k, index).load(std::memory_order_relaxed);
-      word(k, index).store(summary & ~bit, std::memory_order_relaxed);
-      if (!is_full(k, index, summary)) return;  // it was not full: the layers above are right
+    if constexpr (kLayers > 1) {
+      if (before == detail::kAllOnes) mark_not_full<1>(index);
+    }
+  }
+
+  // Word `child` of layer K - 1 stopped being full.
+  template <std::size_t K>
+  void mark_not_full(std::size_t child) noexcept {
+    const std::size_t index = child / kW;
+    const std::size_t before = word(K, index).load(std::memory_order_relaxed);
+    word(K, index).store(before & ~(std::size_t{1} << (child % kW)), std::memory_order_relaxed);
+    if constexpr (K + 1 < kLayers) {
+      // If this word was not full, the layers above already say "not full".
+      if (is_full(K, index, before)) mark_not_full<K + 1>(index);
     }
   }
 
