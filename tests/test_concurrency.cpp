@@ -110,7 +110,7 @@ TEST_CASE("no id is held twice under contention (cyclic and random policies)", "
 TEST_CASE("contains() on another thread sees a completed allocate", "[concurrency]") {
   // The allocating thread writes a payload, then allocates; a reader that sees the id allocated
   // through contains() must also see the payload (release store of the bit, acquire in contains).
-  pidalloc::PidAllocator<1> pids;
+  pidalloc::PidAllocator<2> pids;
   std::uint64_t payload[64] = {};
   std::atomic<bool> done{false};
   std::thread writer([&] {

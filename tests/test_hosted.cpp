@@ -29,7 +29,7 @@ std::string streamed(const T& value) {
 }  // namespace
 
 TEST_CASE("std::hash<Pid> is the hash of its id", "[hosted]") {
-  pidalloc::PidAllocator<2> pids;
+  pidalloc::PidAllocator<4> pids;
   const std::hash<pidalloc::Pid> hash_pid;
   const std::hash<std::size_t> hash_id;
   auto first = pids.allocate();
@@ -84,7 +84,7 @@ TEST_CASE("a Pid keys an unordered_map and keeps its id allocated while it is a 
 }
 
 TEST_CASE("operator<< prints the id, and \"none\" for an empty handle", "[hosted]") {
-  pidalloc::PidAllocator<2> pids;
+  pidalloc::PidAllocator<4> pids;
   auto zero = pids.allocate();
   auto big = pids.allocate_at(127);
   REQUIRE(big);
@@ -109,7 +109,7 @@ TEST_CASE("operator<< prints the id, and \"none\" for an empty handle", "[hosted
 
 #if defined(__cpp_lib_format)
 TEST_CASE("std::format prints a Pid with the integer format spec", "[hosted]") {
-  pidalloc::PidAllocator<2> pids;
+  pidalloc::PidAllocator<4> pids;
   auto pid = pids.allocate_at(42);
   REQUIRE(pid);
   CHECK(std::format("{}", pid) == "42");

@@ -112,7 +112,7 @@ TEST_CASE("== and <=> compare ids", "[pid]") {
 }
 
 TEST_CASE("handles kept in containers", "[pid]") {
-  pidalloc::PidAllocator<4> pids;
+  pidalloc::PidAllocator<8> pids;
   SECTION("vector growth moves handles without recycling them") {
     std::vector<pidalloc::Pid> held;
     for (int i = 0; i < 200; ++i) held.push_back(pids.allocate());  // several reallocations
@@ -141,7 +141,7 @@ TEST_CASE("handles kept in containers", "[pid]") {
 
 TEST_CASE("Pid from different allocators in one container", "[pid]") {
   pidalloc::PidAllocator<1> small;
-  pidalloc::PidAllocator<8, std::mutex> large;
+  pidalloc::PidAllocator<16, std::mutex> large;
   std::vector<pidalloc::Pid> mixed;
   mixed.push_back(small.allocate());
   mixed.push_back(large.allocate_at(300));

@@ -8,7 +8,7 @@
 #include "detail/config.hpp"  // version, PIDALLOC_ASSERT, PIDALLOC_SPINLOCK_PARKS, cpu_relax
 
 #include <atomic>       // std::atomic: bitmap words, lock word, counters
-#include <bit>          // std::countr_zero, std::popcount
+#include <bit>          // std::countr_zero
 #include <compare>      // std::strong_ordering for Pid
 #include <concepts>     // the BasicLockable concept
 #include <cstddef>      // std::size_t
@@ -145,6 +145,14 @@ namespace detail {
 
 inline constexpr std::size_t kWordBits = std::numeric_limits<std::size_t>::digits;
 inline constexpr std::size_t kAllOnes = ~std::size_t{0};
+
+// Set bits, one per loop: std::popcount would call libgcc's __popcountdi2 on targets without a
+// popcount instruction, which freestanding links may not have. Only check_invariants() counts.
+constexpr std::size_t count_ones(std::size_t bits) noexcept {
+  std::size_t n = 0;
+  for (; bits != 0; bits &= bits - 1) ++n;
+  return n;
+}
 
 enum class HandleOp : unsigned char { recycle, detach };
 
@@ -408,7 +416,7 @@ class PidAllocator : private detail::PidOwner {
     detail::LockGuard<Lock> guard(lock_);
     std::size_t live = 0;
     for (std::size_t i = 0; i < Order; ++i) {
-      live += static_cast<std::size_t>(std::popcount(bottom(i).load(std::memory_order_relaxed)));
+      live += detail::count_ones(bottom(i).load(std::memory_order_relaxed));
     }
     if (live != count_.load(std::memory_order_relaxed)) return false;
     for (std::size_t k = 1; k < kLayers; ++k) {
