@@ -10,9 +10,11 @@ cmake -S . -B build/examples -DCMAKE_BUILD_TYPE=Release -DPIDALLOC_BUILD_TESTS=O
 cmake --build build/examples -j "$(nproc)" >build/examples.build.log 2>&1 || { cat build/examples.build.log; exit 1; }
 echo "--- process_table (hosted)"
 ./build/examples/examples/process_table
-if [ -x examples/kernel/run.sh ]; then
-  echo "--- kernel (booted under QEMU)"
-  bash examples/kernel/run.sh
-fi
+echo "--- kernel (examples/kernel: i386 multiboot kernel booted under QEMU; serial output below)"
+bash scripts/deps.sh qemu-system-x86 g++-multilib
+mkdir -p build/kernel-demo
+bash examples/kernel/build.sh i386 g++ build/kernel-demo
+bash examples/kernel/boot.sh build/kernel-demo/kernel-i386-g++.elf build/kernel-demo/serial.log i386
+tr -d '\r' <build/kernel-demo/serial.log
 echo "=== benchmarks"
 exec bash bench/run.sh "$@"
