@@ -1,0 +1,420 @@
+// Soak: many more threads than cores churn three shared allocators (one per Policy kind, one of
+// them three layers deep, one with a partial summary word) for a given time, so that lock holders
+// are preempted mid-operation. An ownership table records, for every id, which thread believes it
+// owns it; a second claim on an id that is already owned is the double hand-out this program
+// exists to catch. At the end the allocators must agree exactly with the table, and then give
+// every id back out once more (nothing lost).
+//
+// Usage: soak [--seconds=S] [--threads=N] [--seed=X]
+//   S defaults to 10, N to 4 x std::thread::hardware_concurrency(). Exit status 0 only when every
+//   check passed.
+// Build: g++ -std=c++20 -O2 -pthread -Iinclude tests/soak/soak.cpp -o soak
+#include <pid_allocator/pid_allocator.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using pidalloc::Pid;
+using pidalloc::Policy;
+
+std::atomic<std::uint64_t> g_violations{0};
+
+void report_violation(const char* what, std::size_t id, std::uint64_t a, std::uint64_t b) {
+  // Only the first few are printed: one bug tends to produce a flood.
+  if (g_violations.fetch_add(1, std::memory_order_relaxed) < 20) {
+    std::fprintf(stderr, "VIOLATION: %s (id %zu, %" PRIu64 ", %" PRIu64 ")\n", what, id, a, b);
+  }
+}
+
+// xorshift64*: cheap per-thread randomness; quality is irrelevant, only variety matters.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(seed == 0 ? 0x9E3779B97F4A7C15ULL : seed) {}
+  std::uint64_t next() {
+    state_ ^= state_ >> 12;
+    state_ ^= state_ << 25;
+    state_ ^= state_ >> 27;
+    return state_ * 0x2545F4914F6CDD1DULL;
+  }
+  std::size_t below(std::size_t bound) { return static_cast<std::size_t>(next() % bound); }
+
+ private:
+  std::uint64_t state_;
+};
+
+// What every thread and the final audit need to know about one allocator, whatever its Order.
+class Arena {
+ public:
+  virtual ~Arena() = default;
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  [[nodiscard]] virtual const char* name() const = 0;
+  [[nodiscard]] virtual std::size_t capacity() const = 0;
+  [[nodiscard]] virtual Pid allocate() = 0;
+  [[nodiscard]] virtual Pid allocate_at(std::size_t id) = 0;
+  virtual bool recycle(std::size_t id) = 0;
+  [[nodiscard]] virtual bool contains(std::size_t id) const = 0;
+  [[nodiscard]] virtual std::size_t size() const = 0;
+  [[nodiscard]] virtual bool check_invariants() const = 0;
+  [[nodiscard]] virtual std::vector<std::size_t> allocated_ids() const = 0;
+
+  // Owner table: 0 = nobody, t + 1 = thread t. A claim that finds a non-zero entry means the
+  // allocator handed out an id that somebody still owns.
+  void claim(std::size_t id, std::uint32_t thread) {
+    const std::uint32_t previous = owners_[id].exchange(thread + 1, std::memory_order_acq_rel);
+    if (previous != 0) report_violation("id handed out while owned", id, previous - 1U, thread);
+  }
+  // Must run before the id goes back to the allocator, or a fast re-allocation elsewhere would
+  // race with this store and look like a double hand-out.
+  void unclaim(std::size_t id, std::uint32_t thread) {
+    const std::uint32_t previous = owners_[id].exchange(0, std::memory_order_acq_rel);
+    if (previous != thread + 1)
+      report_violation("owned id was not ours", id, previous, thread + 1U);
+  }
+  [[nodiscard]] std::uint32_t owner(std::size_t id) const {
+    return owners_[id].load(std::memory_order_acquire);
+  }
+
+ protected:
+  void size_owner_table(std::size_t n) {
+    owners_ = std::make_unique<std::atomic<std::uint32_t>[]>(n);
+  }
+
+ private:
+  std::unique_ptr<std::atomic<std::uint32_t>[]> owners_;
+};
+
+#if defined(PIDALLOC_SOAK_WITHOUT_LOCK)
+// For the step script's check that the soak can fail at all: with this "lock" the allocator's
+// critical sections overlap, and the ownership table must notice.
+struct NoLock {
+  static void lock() noexcept {}
+  static void unlock() noexcept {}
+};
+using SoakLock = NoLock;
+#else
+using SoakLock = pidalloc::Spinlock;
+#endif
+
+template <std::size_t Order>
+class ArenaOf final : public Arena {
+ public:
+  ArenaOf(const char* label, Policy policy) : label_(label), pids_(policy) {
+    size_owner_table(Alloc::capacity());
+  }
+  [[nodiscard]] const char* name() const override { return label_; }
+  [[nodiscard]] std::size_t capacity() const override { return Alloc::capacity(); }
+  [[nodiscard]] Pid allocate() override { return pids_.allocate(); }
+  [[nodiscard]] Pid allocate_at(std::size_t id) override { return pids_.allocate_at(id); }
+  bool recycle(std::size_t id) override { return pids_.recycle(id); }
+  [[nodiscard]] bool contains(std::size_t id) const override { return pids_.contains(id); }
+  [[nodiscard]] std::size_t size() const override { return pids_.size(); }
+  [[nodiscard]] bool check_invariants() const override { return pids_.check_invariants(); }
+  [[nodiscard]] std::vector<std::size_t> allocated_ids() const override {
+    std::vector<std::size_t> ids;
+    pids_.for_each_allocated([&ids](std::size_t id) { ids.push_back(id); });
+    return ids;
+  }
+
+ private:
+  using Alloc = pidalloc::PidAllocator<Order, SoakLock>;
+  const char* label_;
+  Alloc pids_;
+};
+
+struct Counters {
+  std::uint64_t ops = 0;
+  std::uint64_t allocations = 0;
+  std::uint64_t exhausted = 0;  // allocate() or allocate_at() that found nothing to hand out
+  std::uint64_t recycles = 0;
+  std::uint64_t checks = 0;  // checks that were made and passed
+
+  Counters& operator+=(const Counters& o) {
+    ops += o.ops;
+    allocations += o.allocations;
+    exhausted += o.exhausted;
+    recycles += o.recycles;
+    checks += o.checks;
+    return *this;
+  }
+};
+
+// One thread's ids in one arena: as live handles, and as raw ids given up by Pid::release().
+struct Holdings {
+  std::vector<Pid> handles;
+  std::vector<std::size_t> raw;
+  [[nodiscard]] std::size_t count() const { return handles.size() + raw.size(); }
+};
+
+struct Worker {
+  std::uint32_t index = 0;
+  Rng rng{1};
+  std::vector<Holdings> holdings;  // one per arena
+  Counters counters;
+};
+
+template <class T>
+T take_random(std::vector<T>& items, Rng& rng) {
+  const std::size_t i = rng.below(items.size());
+  std::swap(items[i], items.back());
+  T item = std::move(items.back());
+  items.pop_back();
+  return item;
+}
+
+void check(bool ok, Counters& c, const char* what, std::size_t id = 0) {
+  if (ok) {
+    ++c.checks;
+  } else {
+    report_violation(what, id, 0, 0);
+  }
+}
+
+// One operation on one arena. Each thread swings between filling up (so that the arenas run dry
+// and the exhausted path is taken under contention) and draining.
+void churn_once(Worker& w, Arena& arena, Holdings& mine, bool filling) {
+  Counters& c = w.counters;
+  ++c.ops;
+  const std::size_t choice = w.rng.below(16);
+  const bool grow = filling ? choice < 11 : choice < 5;
+  if (grow || mine.count() == 0) {
+    Pid pid;
+    if (choice % 4 == 0) {
+      // Ask for a specific id; sometimes one we own, which must be refused.
+      const bool ours = !mine.handles.empty() && choice % 8 == 0;
+      const std::size_t id =
+          ours ? *mine.handles[w.rng.below(mine.handles.size())] : w.rng.below(arena.capacity());
+      pid = arena.allocate_at(id);
+      if (ours) {
+        check(!pid, c, "allocate_at handed out an id its caller owns", id);
+        return;
+      }
+      check(!pid || *pid == id, c, "allocate_at handed out a different id", id);
+    } else {
+      pid = arena.allocate();
+    }
+    if (!pid) {
+      ++c.exhausted;
+      return;
+    }
+    ++c.allocations;
+    const std::size_t id = *pid;
+    check(id < arena.capacity(), c, "id out of range", id);
+    arena.claim(id, w.index);
+    // contains() is lock-free: a thread must see its own allocation.
+    check(arena.contains(id), c, "contains() false for an id just allocated", id);
+    if (w.rng.below(4) == 0) {
+      mine.raw.push_back(pid.release());
+      check(!pid && arena.contains(id), c, "release() recycled the id or kept the handle", id);
+    } else {
+      mine.handles.push_back(std::move(pid));
+    }
+    return;
+  }
+  ++c.recycles;
+  if (!mine.raw.empty() && (mine.handles.empty() || w.rng.below(2) == 0)) {
+    const std::size_t id = take_random(mine.raw, w.rng);
+    arena.unclaim(id, w.index);
+    check(arena.recycle(id), c, "recycle() refused an id given up by release()", id);
+  } else {
+    Pid pid = take_random(mine.handles, w.rng);
+    const std::size_t id = *pid;
+    check(arena.contains(id), c, "contains() false for an id we hold", id);
+    arena.unclaim(id, w.index);
+    pid.reset();
+    check(!pid, c, "reset() left the handle non-empty", id);
+  }
+  // Bad input is answered with false and changes nothing, at any time.
+  check(!arena.recycle(arena.capacity() + w.rng.below(1000)), c,
+        "recycle() accepted an id out of range");
+}
+
+void work(Worker& w, const std::vector<std::unique_ptr<Arena>>& arenas,
+          const std::atomic<bool>& stop) {
+  w.holdings.resize(arenas.size());
+  bool filling = true;
+  std::size_t since_switch = 0;
+  const std::size_t phase_length = 200 + w.rng.below(2000);
+  while (!stop.load(std::memory_order_relaxed)) {
+    for (int burst = 0; burst < 64; ++burst) {
+      const std::size_t a = w.rng.below(arenas.size());
+      churn_once(w, *arenas[a], w.holdings[a], filling);
+    }
+    since_switch += 64;
+    if (since_switch >= phase_length) {
+      filling = !filling;
+      since_switch = 0;
+    }
+  }
+}
+
+// After the threads have stopped: the allocator, the owner table and the threads' holdings must
+// agree exactly; after everything is given back the allocator is empty and can hand out every id
+// once more.
+bool audit(Arena& arena, std::size_t arena_index, std::vector<Worker>& workers, Counters& c) {
+  const std::uint64_t violations_before = g_violations.load();
+  std::vector<char> held(arena.capacity(), 0);
+  std::size_t total = 0;
+  for (const Worker& w : workers) {
+    const Holdings& h = w.holdings[arena_index];
+    for (const Pid& p : h.handles) {
+      held[*p] = 1;
+      check(arena.owner(*p) == w.index + 1, c, "owner table disagrees with a handle", *p);
+    }
+    for (std::size_t id : h.raw) {
+      held[id] = 1;
+      check(arena.owner(id) == w.index + 1, c, "owner table disagrees with a released id", id);
+    }
+    total += h.count();
+  }
+  check(arena.size() == total, c, "size() differs from the ids held", arena.size());
+  check(arena.check_invariants(), c, "check_invariants() after the run");
+  const std::vector<std::size_t> listed = arena.allocated_ids();
+  check(listed.size() == total, c, "for_each_allocated() count differs from the ids held");
+  for (std::size_t id : listed) check(held[id] == 1, c, "allocated id that nobody holds", id);
+  for (std::size_t id = 0; id < arena.capacity(); ++id) {
+    check(arena.contains(id) == (held[id] == 1), c, "contains() disagrees with the holdings", id);
+  }
+
+  for (Worker& w : workers) {
+    Holdings& h = w.holdings[arena_index];
+    for (std::size_t id : h.raw) {
+      arena.unclaim(id, w.index);
+      check(arena.recycle(id), c, "recycle() refused a released id at the end", id);
+    }
+    h.raw.clear();
+    for (const Pid& p : h.handles) arena.unclaim(*p, w.index);
+    h.handles.clear();  // the destructors recycle
+  }
+  check(arena.size() == 0, c, "size() not 0 after giving everything back", arena.size());
+  check(arena.allocated_ids().empty(), c, "ids still listed after giving everything back");
+  check(arena.check_invariants(), c, "check_invariants() after giving everything back");
+
+  // No id was lost: every one can be handed out again, each exactly once, then none. Cyclic
+  // kinds never return below their floor after the first wrap, so allocate_at() fetches the rest.
+  std::vector<Pid> all;
+  all.reserve(arena.capacity());
+  std::vector<char> seen(arena.capacity(), 0);
+  for (std::size_t i = 0; i < arena.capacity(); ++i) {
+    Pid p = arena.allocate();
+    if (!p) break;
+    check(seen[*p] == 0, c, "id handed out twice while refilling", *p);
+    seen[*p] = 1;
+    all.push_back(std::move(p));
+  }
+  for (std::size_t id = 0; id < arena.capacity(); ++id) {
+    if (seen[id] != 0) continue;
+    Pid p = arena.allocate_at(id);
+    check(static_cast<bool>(p), c, "allocate_at() refused a free id while refilling", id);
+    all.push_back(std::move(p));
+  }
+  check(arena.size() == arena.capacity(), c, "size() not capacity() after refilling", arena.size());
+  check(!arena.allocate(), c, "allocate() succeeded on a full allocator");
+  all.clear();
+  check(arena.size() == 0 && arena.check_invariants(), c, "not empty after the refill");
+  return g_violations.load() == violations_before;
+}
+
+// true when `arg` is `flag` followed by a number, which goes to `out`.
+bool parse_flag(std::string_view arg, std::string_view flag, unsigned long long& out) {
+  if (arg.substr(0, flag.size()) != flag) return false;
+  const std::string value(arg.substr(flag.size()));
+  char* end = nullptr;
+  const unsigned long long parsed = std::strtoull(value.c_str(), &end, 0);
+  if (value.empty() || *end != '\0') return false;
+  out = parsed;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  unsigned long long seconds = 10;
+  unsigned long long threads = 4ULL * std::max(1U, std::thread::hardware_concurrency());
+  unsigned long long seed = 0x50A4;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (!parse_flag(arg, "--seconds=", seconds) && !parse_flag(arg, "--threads=", threads) &&
+        !parse_flag(arg, "--seed=", seed)) {
+      std::fprintf(stderr, "usage: soak [--seconds=S] [--threads=N] [--seed=X]\n");
+      return 2;
+    }
+  }
+  if (threads == 0 || threads > 4096) {
+    std::fprintf(stderr, "--threads must be in 1..4096\n");
+    return 2;
+  }
+
+  std::vector<std::unique_ptr<Arena>> arenas;
+  // 65 words: three layers on 64-bit. 3 words: a summary word with padding bits. 1 word: only
+  // 64 ids among many threads, so it is exhausted much of the time.
+  arenas.push_back(std::make_unique<ArenaOf<65>>("lowest_first<65>", Policy::lowest_first()));
+  arenas.push_back(std::make_unique<ArenaOf<3>>("cyclic(100)<3>", Policy::cyclic(100)));
+  arenas.push_back(
+      std::make_unique<ArenaOf<1>>("random_cyclic(2,7)<1>", Policy::random_cyclic(2, 7, seed)));
+
+  std::vector<Worker> workers(threads);
+  for (std::size_t t = 0; t < workers.size(); ++t) {
+    workers[t].index = static_cast<std::uint32_t>(t);
+    workers[t].rng = Rng(seed * 0x100000001B3ULL + t + 1);
+  }
+  std::printf("soak: %llu threads on %u hardware threads, %llu s, seed %llu\n", threads,
+              std::thread::hardware_concurrency(), seconds, seed);
+  std::fflush(stdout);
+
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> pool;
+  pool.reserve(workers.size());
+  for (Worker& w : workers) pool.emplace_back([&w, &arenas, &stop] { work(w, arenas, stop); });
+
+  // Meanwhile: the invariants hold whenever the lock is free, whatever the threads are doing.
+  Counters monitor;
+  std::uint64_t invariant_checks = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (const auto& arena : arenas) {
+      check(arena->check_invariants(), monitor, "check_invariants() during the run");
+      check(arena->size() <= arena->capacity(), monitor, "size() above capacity() during the run");
+      ++invariant_checks;
+    }
+  }
+  stop.store(true);
+  for (std::thread& t : pool) t.join();
+
+  Counters total = monitor;
+  for (const Worker& w : workers) total += w.counters;
+  bool ok = true;
+  for (std::size_t a = 0; a < arenas.size(); ++a) {
+    const bool arena_ok = audit(*arenas[a], a, workers, total);
+    std::printf("  %-22s capacity %5zu  final audit %s\n", arenas[a]->name(), arenas[a]->capacity(),
+                arena_ok ? "ok" : "FAILED");
+    ok = ok && arena_ok;
+  }
+
+  const std::uint64_t violations = g_violations.load();
+  std::printf("operations: %" PRIu64 " (%.0f per second)\n", total.ops,
+              static_cast<double>(total.ops) / static_cast<double>(std::max(1ULL, seconds)));
+  std::printf("allocations: %" PRIu64 ", recycles: %" PRIu64 ", found nothing free: %" PRIu64 "\n",
+              total.allocations, total.recycles, total.exhausted);
+  std::printf("invariant checks during the run: %" PRIu64 "\n", invariant_checks);
+  std::printf("checks passed: %" PRIu64 ", violations: %" PRIu64 "\n", total.checks, violations);
+  std::printf("soak: %s\n", ok && violations == 0 ? "PASSED" : "FAILED");
+  return ok && violations == 0 ? 0 : 1;
+}
