@@ -75,7 +75,8 @@ bool run(std::string_view workload, std::size_t operations) {
   if (workload == "pair") return run_pair<Subject<Order>>(operations);
   if (workload == "churn50") return run_churn<Subject<Order>>(operations, 50);
   if (workload == "churn99") return run_churn<Subject<Order>>(operations, 99);
-  std::fprintf(stderr, "unknown workload: %.*s\n", static_cast<int>(workload.size()), workload.data());
+  std::fprintf(stderr, "unknown workload: %.*s\n", static_cast<int>(workload.size()),
+               workload.data());
   std::exit(2);
 }
 
@@ -84,7 +85,8 @@ bool run_at(std::string_view workload, std::string_view capacity, std::size_t op
   if (capacity == "2048") return run<Subject, 32>(workload, operations);
   if (capacity == "65536") return run<Subject, 1024>(workload, operations);
   if (capacity == "4194304") return run<Subject, 65536>(workload, operations);
-  std::fprintf(stderr, "unknown capacity: %.*s\n", static_cast<int>(capacity.size()), capacity.data());
+  std::fprintf(stderr, "unknown capacity: %.*s\n", static_cast<int>(capacity.size()),
+               capacity.data());
   std::exit(2);
 }
 

@@ -118,8 +118,8 @@ class Ours {
   using Allocator = pidalloc::PidAllocator<Order, Lock>;
   using Handle = pidalloc::Pid;
   static constexpr std::size_t kCapacity = Allocator::capacity();
-  static constexpr std::string_view kName = F == Flavor::lowest_first ? "ours_lowest"
-                                            : F == Flavor::cyclic     ? "ours_cyclic"
+  static constexpr std::string_view kName = F == Flavor::lowest_first    ? "ours_lowest"
+                                            : F == Flavor::cyclic        ? "ours_cyclic"
                                             : F == Flavor::random_cyclic ? "ours_random"
                                                                          : "ours_limit";
   // Wrap floor 0 for the cyclic kinds: with a Linux-like floor the ids below it are out of reach
@@ -143,16 +143,21 @@ class Ours {
  private:
   static constexpr pidalloc::Policy policy() noexcept {
     if constexpr (F == Flavor::cyclic) return pidalloc::Policy::cyclic(kFloor);
-    if constexpr (F == Flavor::random_cyclic) return pidalloc::Policy::random_cyclic(kFloor, 64, 42);
+    if constexpr (F == Flavor::random_cyclic)
+      return pidalloc::Policy::random_cyclic(kFloor, 64, 42);
     return pidalloc::Policy::lowest_first();
   }
   std::unique_ptr<Allocator> impl_;
 };
 
-template <std::size_t Order> using OursLowest = Ours<Order, Flavor::lowest_first>;
-template <std::size_t Order> using OursCyclic = Ours<Order, Flavor::cyclic>;
-template <std::size_t Order> using OursRandom = Ours<Order, Flavor::random_cyclic>;
-template <std::size_t Order> using OursLimit = Ours<Order, Flavor::limited>;
+template <std::size_t Order>
+using OursLowest = Ours<Order, Flavor::lowest_first>;
+template <std::size_t Order>
+using OursCyclic = Ours<Order, Flavor::cyclic>;
+template <std::size_t Order>
+using OursRandom = Ours<Order, Flavor::random_cyclic>;
+template <std::size_t Order>
+using OursLimit = Ours<Order, Flavor::limited>;
 
 // The competitors that hand out plain ids.
 template <class Impl, const char* Name>
@@ -169,13 +174,12 @@ class IdSubject {
     id = pidalloc::kNoId;
   }
   static bool held(const Handle& id) noexcept { return id != pidalloc::kNoId; }
-  bool contains(std::size_t id)
-    requires requires(Impl& impl, std::size_t query) { impl.contains(query); }
-  {
-    return impl_->contains(id);
+  bool contains(std::size_t id) requires requires(Impl& impl, std::size_t query) {
+    impl.contains(query);
   }
+  { return impl_->contains(id); }
   void setup_fill(std::vector<Handle>& live, std::size_t count) {
-    if constexpr (requires(Impl& impl, std::size_t n) { impl.fill_lowest_for_setup(n); }) {
+    if constexpr (requires(Impl & impl, std::size_t n) { impl.fill_lowest_for_setup(n); }) {
       impl_->fill_lowest_for_setup(count);
       for (std::size_t i = 0; i < count; ++i) live[i] = i;
     } else {
@@ -190,9 +194,12 @@ class IdSubject {
 inline constexpr char kPortName[] = "port";
 inline constexpr char kVectorName[] = "vector";
 inline constexpr char kSetName[] = "set";
-template <std::size_t Order> using Port = IdSubject<ReferencePort<Order>, kPortName>;
-template <std::size_t Order> using Vector = IdSubject<MutexFreeList<Order>, kVectorName>;
-template <std::size_t Order> using Set = IdSubject<MutexSet<Order>, kSetName>;
+template <std::size_t Order>
+using Port = IdSubject<ReferencePort<Order>, kPortName>;
+template <std::size_t Order>
+using Vector = IdSubject<MutexFreeList<Order>, kVectorName>;
+template <std::size_t Order>
+using Set = IdSubject<MutexSet<Order>, kSetName>;
 
 // ---- workload pieces ----------------------------------------------------------------------------
 

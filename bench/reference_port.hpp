@@ -16,7 +16,8 @@
 // crate's behaviour (the top word is meaningless there and never consulted).
 // Differences from the crate, none of which touch the algorithm:
 //   * ids are plain std::size_t instead of the crate's Pid { number, Arc<...> } handle, so the port
-//     does not pay the crate's Arc reference-count increment and decrement per id (this favours it);
+//     does not pay the crate's Arc reference-count increment and decrement per id (this favours
+//     it);
 //   * contains() is an addition (the crate has no membership query): one bit test under the lock;
 //   * fill_lowest_for_setup() exists only so that benchmark setup at 4,194,304 ids does not take
 //     O(n^2 / 64) word reads; it builds the exact state n allocate() calls would build.

@@ -7,8 +7,9 @@
 // (pair, fill_drain per id, churn step) or one lookup (contains).
 //
 // Built twice: pidalloc_bench (the library's default Spinlock, which parks after a bounded spin in
-// hosted builds) and pidalloc_bench_spin (PIDALLOC_SPINLOCK_PARKS=0, pure spinning), which registers
-// only the threaded runs of the Spinlock users, so that the two lock slow paths can be compared.
+// hosted builds) and pidalloc_bench_spin (PIDALLOC_SPINLOCK_PARKS=0, pure spinning), which
+// registers only the threaded runs of the Spinlock users, so that the two lock slow paths can be
+// compared.
 #include "competitors.hpp"
 
 #include <benchmark/benchmark.h>
@@ -143,7 +144,8 @@ void bm_threads_pair(benchmark::State& state) {
 template <class S>
 void bm_threads_churn(benchmark::State& state) {
   S& subject = *Shared<S>::subject;
-  std::vector<typename S::Handle> live(S::kCapacity / 2 / static_cast<std::size_t>(state.threads()));
+  std::vector<typename S::Handle> live(S::kCapacity / 2 /
+                                       static_cast<std::size_t>(state.threads()));
   // Through acquire(), never setup_fill(): the other threads are filling the same allocator.
   for (auto& handle : live) handle = subject.acquire();
   Churner<S> churner(subject, live, kSeed + static_cast<std::uint64_t>(state.thread_index()));
@@ -167,13 +169,13 @@ template <class Impl>
 void bm_footprint(benchmark::State& state) {
   // The object's own bytes are counted by sizeof; the heap delta is taken around constructing it
   // in storage allocated beforehand, so it is exactly what the object itself allocates.
-  void* storage = ::operator new(sizeof(Impl), std::align_val_t{alignof(Impl)});
+  void* storage = ::operator new (sizeof(Impl), std::align_val_t{alignof(Impl)});
   const std::size_t before = heap_in_use();
   auto* impl = new (storage) Impl();
   const std::size_t after = heap_in_use();
   for (auto _ : state) benchmark::DoNotOptimize(impl);
   impl->~Impl();
-  ::operator delete(storage, std::align_val_t{alignof(Impl)});
+  ::operator delete (storage, std::align_val_t{alignof(Impl)});
   state.counters["sizeof"] = static_cast<double>(sizeof(Impl));
   state.counters["heap"] = static_cast<double>(after - before);
   state.counters["total_bytes"] = static_cast<double>(sizeof(Impl) + after - before);
@@ -182,9 +184,9 @@ void bm_footprint(benchmark::State& state) {
 // ---- registration ----
 template <template <std::size_t> class Subject, class Register>
 void for_each_capacity(Register&& reg) {
-  reg.template operator()<Subject<32>>();      //     2,048 ids
-  reg.template operator()<Subject<1024>>();    //    65,536 ids
-  reg.template operator()<Subject<65536>>();   // 4,194,304 ids
+  reg.template operator()<Subject<32>>();     //     2,048 ids
+  reg.template operator()<Subject<1024>>();   //    65,536 ids
+  reg.template operator()<Subject<65536>>();  // 4,194,304 ids
 }
 
 enum class FillDrain { everywhere, below_largest, nowhere };
@@ -200,10 +202,11 @@ void register_single_threaded(FillDrain fill_drain, bool has_contains) {
     }
     for (const std::size_t percent : {std::size_t{50}, std::size_t{99}}) {
       const std::string workload = "churn" + std::to_string(percent);
-      benchmark::RegisterBenchmark(bench_name(workload.c_str(), S::kName, S::kCapacity).c_str(),
-                                   [percent](benchmark::State& state) { bm_churn<S>(state, percent); });
+      benchmark::RegisterBenchmark(
+          bench_name(workload.c_str(), S::kName, S::kCapacity).c_str(),
+          [percent](benchmark::State& state) { bm_churn<S>(state, percent); });
     }
-    if constexpr (requires(S& subject) { subject.contains(std::size_t{0}); }) {
+    if constexpr (requires(S & subject) { subject.contains(std::size_t{0}); }) {
       if (has_contains) {
         benchmark::RegisterBenchmark(bench_name("contains", S::kName, S::kCapacity).c_str(),
                                      bm_contains<S>);
@@ -214,11 +217,11 @@ void register_single_threaded(FillDrain fill_drain, bool has_contains) {
 
 template <class S>
 void register_threaded() {
-  for (auto* bench : {benchmark::RegisterBenchmark(
-                          bench_name("threads_pair", S::kName, S::kCapacity).c_str(), bm_threads_pair<S>),
-                      benchmark::RegisterBenchmark(
-                          bench_name("threads_churn50", S::kName, S::kCapacity).c_str(),
-                          bm_threads_churn<S>)}) {
+  for (auto* bench :
+       {benchmark::RegisterBenchmark(bench_name("threads_pair", S::kName, S::kCapacity).c_str(),
+                                     bm_threads_pair<S>),
+        benchmark::RegisterBenchmark(bench_name("threads_churn50", S::kName, S::kCapacity).c_str(),
+                                     bm_threads_churn<S>)}) {
     bench->Setup(Shared<S>::create)->Teardown(Shared<S>::destroy)->UseRealTime();
     for (const int threads : {1, 2, 4, 8}) bench->Threads(threads);
   }
@@ -227,8 +230,8 @@ void register_threaded() {
 template <template <std::size_t> class Impl>
 void register_footprint(std::string_view competitor) {
   const auto one = [&]<std::size_t Order>() {
-    benchmark::RegisterBenchmark(
-        bench_name("footprint", competitor, Order * kWordBits).c_str(), bm_footprint<Impl<Order>>)
+    benchmark::RegisterBenchmark(bench_name("footprint", competitor, Order * kWordBits).c_str(),
+                                 bm_footprint<Impl<Order>>)
         ->Iterations(1);
   };
   one.template operator()<32>();
@@ -252,7 +255,8 @@ void register_all() {
     register_single_threaded<Vector>(FillDrain::everywhere, false);  // no cheap contains()
     register_single_threaded<Set>(FillDrain::everywhere, true);
     benchmark::RegisterBenchmark(bench_name("pair", "floor", kWordBits).c_str(), bm_floor_pair);
-    benchmark::RegisterBenchmark(bench_name("contains", "floor", kWordBits).c_str(), bm_floor_contains);
+    benchmark::RegisterBenchmark(bench_name("contains", "floor", kWordBits).c_str(),
+                                 bm_floor_contains);
   }
   register_threaded<OursLowest<kThreadedOrder>>();
   register_threaded<Port<kThreadedOrder>>();

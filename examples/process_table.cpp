@@ -4,9 +4,9 @@
 #include <pid_allocator/pid_allocator.hpp>
 
 #include <cstdio>
+#include <list>
 #include <string>
 #include <utility>
-#include <list>
 
 namespace {
 

@@ -34,12 +34,14 @@ TEST_CASE("the default assertion prints and aborts in hosted builds", "[assert]"
   close(pipe_fds[1]);
   std::string output;
   char buffer[256];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) output.append(buffer, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+    output.append(buffer, static_cast<std::size_t>(n));
   close(pipe_fds[0]);
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGABRT);
-  CHECK(output.find("PidAllocator destroyed while Pid handles still refer to it") != std::string::npos);
+  CHECK(output.find("PidAllocator destroyed while Pid handles still refer to it") !=
+        std::string::npos);
 }
 #endif

@@ -27,12 +27,14 @@ struct OwnershipTable {
 
   void claim(std::size_t id, std::uint32_t who) {
     std::uint32_t expected = 0;
-    if (!owners[id].compare_exchange_strong(expected, who, std::memory_order_relaxed)) violations.fetch_add(1);
+    if (!owners[id].compare_exchange_strong(expected, who, std::memory_order_relaxed))
+      violations.fetch_add(1);
     claims.fetch_add(1, std::memory_order_relaxed);
   }
   void give_back(std::size_t id, std::uint32_t who) {
     std::uint32_t expected = who;
-    if (!owners[id].compare_exchange_strong(expected, 0, std::memory_order_relaxed)) violations.fetch_add(1);
+    if (!owners[id].compare_exchange_strong(expected, 0, std::memory_order_relaxed))
+      violations.fetch_add(1);
   }
 };
 
@@ -53,8 +55,10 @@ void hammer(Allocator& pids, std::size_t keep, int iterations) {
         rng ^= rng << 17;
         const unsigned op = static_cast<unsigned>(rng % 8);
         if (mine.size() < keep && op < 5) {
-          pidalloc::Pid p = op == 0 ? pids.allocate_at(static_cast<std::size_t>(rng >> 20) % Allocator::capacity())
-                                    : pids.allocate();
+          pidalloc::Pid p =
+              op == 0
+                  ? pids.allocate_at(static_cast<std::size_t>(rng >> 20) % Allocator::capacity())
+                  : pids.allocate();
           if (p) {
             table.claim(*p, who);
             mine.push_back(std::move(p));
@@ -84,7 +88,8 @@ void hammer(Allocator& pids, std::size_t keep, int iterations) {
 
 }  // namespace
 
-TEST_CASE("no id is held twice under contention (Spinlock, small table near full)", "[concurrency]") {
+TEST_CASE("no id is held twice under contention (Spinlock, small table near full)",
+          "[concurrency]") {
   // 64 ids, 8 threads keeping up to 10 each: the table is full most of the time.
   pidalloc::PidAllocator<1> pids;
   hammer(pids, 10, 20000);

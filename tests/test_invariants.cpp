@@ -48,7 +48,8 @@ TEST_CASE("check_invariants holds through normal use and catches corruption", "[
     CHECK_FALSE(pids->check_invariants());
   }
   SECTION("a padding bit set in the top word") {
-    TestAccess::word(*pids, 2, 0).fetch_or(std::size_t{1} << (std::numeric_limits<std::size_t>::digits - 1));
+    TestAccess::word(*pids, 2, 0)
+        .fetch_or(std::size_t{1} << (std::numeric_limits<std::size_t>::digits - 1));
     CHECK_FALSE(pids->check_invariants());
   }
 }

@@ -33,8 +33,9 @@ TEMPLATE_TEST_CASE_SIG("fill, punch holes, refill and drain at boundary Orders",
   CHECK(pids->check_invariants());
 
   // Holes at word and summary-word boundaries come back lowest first.
-  const std::set<std::size_t> holes = {0, 1, capacity / 3, capacity / 2, capacity > 64 ? capacity - 64 : 0,
-                                       capacity - 2, capacity - 1};
+  const std::set<std::size_t> holes = {
+      0,           1, capacity / 3, capacity / 2, capacity > 64 ? capacity - 64 : 0, capacity - 2,
+      capacity - 1};
   for (std::size_t id : holes) CHECK(pids->recycle(id));
   CHECK(pids->size() == capacity - holes.size());
   CHECK(pids->check_invariants());

@@ -20,8 +20,9 @@ static_assert(std::is_nothrow_destructible_v<pidalloc::Pid>);
 static_assert(!std::is_copy_constructible_v<pidalloc::Pid>);
 static_assert(!std::is_copy_assignable_v<pidalloc::Pid>);
 static_assert(!std::is_convertible_v<pidalloc::Pid, bool>);  // explicit operator bool
-static_assert(std::is_same_v<decltype(std::declval<pidalloc::PidAllocator<1>&>().allocate()),
-                             decltype(std::declval<pidalloc::PidAllocator<9, std::mutex>&>().allocate())>);
+static_assert(
+    std::is_same_v<decltype(std::declval<pidalloc::PidAllocator<1>&>().allocate()),
+                   decltype(std::declval<pidalloc::PidAllocator<9, std::mutex>&>().allocate())>);
 
 TEST_CASE("a default-constructed Pid is empty", "[pid]") {
   pidalloc::Pid empty;
@@ -119,7 +120,8 @@ TEST_CASE("handles kept in containers", "[pid]") {
     CHECK(pids.size() == 200);
     for (std::size_t i = 0; i < held.size(); ++i) CHECK(*held[i] == i);
     std::reverse(held.begin(), held.end());
-    CHECK(std::is_sorted(held.begin(), held.end(), [](const auto& x, const auto& y) { return y < x; }));
+    CHECK(std::is_sorted(held.begin(), held.end(),
+                         [](const auto& x, const auto& y) { return y < x; }));
     held.erase(held.begin(), held.begin() + 50);  // ids 150..199
     CHECK(pids.size() == 150);
     CHECK_FALSE(pids.contains(150));

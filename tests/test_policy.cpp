@@ -126,7 +126,8 @@ TEST_CASE("random_cyclic: the same seed gives the same sequence, reseed changes 
   first.reseed(43);
   second.reseed(44);
   std::size_t differences = 0;
-  for (int i = 0; i < 50; ++i) differences += first.allocate().release() != second.allocate().release();
+  for (int i = 0; i < 50; ++i)
+    differences += first.allocate().release() != second.allocate().release();
   CHECK(differences > 0);
 }
 

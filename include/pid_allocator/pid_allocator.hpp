@@ -21,8 +21,8 @@ namespace pidalloc {
 // What Pid::get() returns for an empty handle and next_allocated() returns when there is no id.
 inline constexpr std::size_t kNoId = std::numeric_limits<std::size_t>::max();
 
-// The Lock parameter of PidAllocator: anything with lock() and unlock(), such as pidalloc::Spinlock,
-// std::mutex, or a kernel's interrupt-saving spinlock.
+// The Lock parameter of PidAllocator: anything with lock() and unlock(), such as
+// pidalloc::Spinlock, std::mutex, or a kernel's interrupt-saving spinlock.
 template <class L>
 concept BasicLockable = requires(L& lock) {
   lock.lock();
@@ -38,6 +38,7 @@ concept BasicLockable = requires(L& lock) {
 class Spinlock {
  public:
   constexpr Spinlock() noexcept = default;
+  ~Spinlock() = default;
   Spinlock(const Spinlock&) = delete;
   Spinlock& operator=(const Spinlock&) = delete;
 
@@ -84,10 +85,8 @@ class Spinlock {
   // core, where spinning would keep stealing the lock's cache line from it.
   static constexpr unsigned kLooksBeforeParking = 5;
 
-#if defined(__GNUC__)
-  [[gnu::noinline, gnu::cold]]
-#endif
-  void lock_contended() noexcept {
+  // Out of line and cold: keeps lock()'s inlined fast path to one CAS and a branch.
+  [[gnu::noinline, gnu::cold]] void lock_contended() noexcept {
     unsigned backoff = 1;
     for (unsigned looks = 1;; ++looks) {
       // Test before test-and-set: waiters poll a shared copy of the line and only attempt the
@@ -161,7 +160,7 @@ enum class HandleOp : unsigned char { recycle, detach };
 // dependency on the runtime's __cxa_pure_virtual in freestanding links.)
 struct PidOwner {
   using HandleFn = void (*)(PidOwner& owner, std::size_t id, HandleOp op) noexcept;
-  HandleFn handle_fn;
+  HandleFn handle_fn = nullptr;
 };
 
 // The shape of the layered bitmap for a given number of bottom words, computed at compile time.
@@ -296,9 +295,16 @@ class PidAllocator : private detail::PidOwner {
 
  public:
   // The number of ids: Order words of W bits each (the reference crate's meaning of ORDER).
-  [[nodiscard]] static constexpr std::size_t capacity() noexcept { return Order * detail::kWordBits; }
+  [[nodiscard]] static constexpr std::size_t capacity() noexcept {
+    return Order * detail::kWordBits;
+  }
 
-  constexpr PidAllocator() noexcept : PidAllocator(Policy::lowest_first()) {}
+  constexpr PidAllocator() noexcept
+      : detail::PidOwner{&PidAllocator::on_handle},
+        floor_(0),
+        max_skip_(0),
+        kind_(Policy::Kind::lowest_first),
+        rng_(0) {}
   // A floor at or above capacity() is stored as capacity(); see allocate() for how it is used.
   constexpr explicit PidAllocator(Policy policy) noexcept
       : detail::PidOwner{&PidAllocator::on_handle},
@@ -322,13 +328,11 @@ class PidAllocator : private detail::PidOwner {
   // then wrap to the floor (to 0 if the floor is at or above limit()); ids below the floor are
   // therefore only handed out before the first wrap. An empty Pid when the search finds none.
   [[nodiscard]] Pid allocate() noexcept {
-    std::size_t id = kNoId;
-    {
-      detail::LockGuard<Lock> guard(lock_);
-      id = take_next();
-      if (id != kNoId) ++handles_;
-    }
-    return id == kNoId ? Pid{} : Pid{id, this};
+    detail::LockGuard<Lock> guard(lock_);
+    const std::size_t id = take_next();
+    if (id == kNoId) return Pid{};
+    ++handles_;
+    return Pid{id, this};
   }
 
   // Claims exactly `id`; an empty Pid when it is taken or not below limit().
@@ -372,7 +376,9 @@ class PidAllocator : private detail::PidOwner {
   // The runtime limit (Linux's pid_max): allocate() and allocate_at() hand out ids below it only.
   // Starts at capacity(). relaxed: it is written under the lock and read there too; a lock-free
   // reader just gets some recent value.
-  [[nodiscard]] std::size_t limit() const noexcept { return limit_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t limit() const noexcept {
+    return limit_.load(std::memory_order_relaxed);
+  }
   // false, changing nothing, when new_limit > capacity(). Ids at or above a lowered limit stay
   // allocated until recycled. The cost of allocation does not depend on the limit.
   bool set_limit(std::size_t new_limit) noexcept {
@@ -395,7 +401,8 @@ class PidAllocator : private detail::PidOwner {
     if (from >= capacity()) return kNoId;
     std::size_t index = from / kW;
     // acquire: as in contains(), so the caller sees the state published with the id.
-    std::size_t bits = bottom(index).load(std::memory_order_acquire) & (detail::kAllOnes << (from % kW));
+    std::size_t bits =
+        bottom(index).load(std::memory_order_acquire) & (detail::kAllOnes << (from % kW));
     while (bits == 0) {
       if (++index == Order) return kNoId;
       bits = bottom(index).load(std::memory_order_acquire);
@@ -453,9 +460,9 @@ class PidAllocator : private detail::PidOwner {
   const std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) const noexcept {
     return words_[kGeo.first[layer] + index];
   }
-  std::atomic<std::size_t>& bottom(std::size_t index) noexcept { return words_[kGeo.first[0] + index]; }
+  std::atomic<std::size_t>& bottom(std::size_t index) noexcept { return word(0, index); }
   const std::atomic<std::size_t>& bottom(std::size_t index) const noexcept {
-    return words_[kGeo.first[0] + index];
+    return word(0, index);
   }
 
   // Padding bits of word `index` of `layer`, to be read as set.
@@ -477,7 +484,9 @@ class PidAllocator : private detail::PidOwner {
   // are full, then walks down following zero bits: at most 2 * layers - 1 word reads. The layer
   // is a template argument so that each layer's offset, size and padding are constants and the
   // walk compiles to straight-line code.
-  std::size_t find_free_from(std::size_t start) const noexcept { return climb<0>(start); }
+  std::size_t find_free_from(std::size_t start) const noexcept {
+    return this->template climb<0>(start);
+  }
 
   // pos: a bit position within layer K.
   template <std::size_t K>
@@ -513,7 +522,8 @@ class PidAllocator : private detail::PidOwner {
   // Sets id's bit, then each summary bit whose word became full.
   void take(std::size_t id) noexcept {
     const std::size_t index = id / kW;
-    const std::size_t now = bottom(index).load(std::memory_order_relaxed) | (std::size_t{1} << (id % kW));
+    const std::size_t now =
+        bottom(index).load(std::memory_order_relaxed) | (std::size_t{1} << (id % kW));
     // release: pairs with the acquire loads of contains() and next_allocated().
     bottom(index).store(now, std::memory_order_release);
     count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -526,7 +536,8 @@ class PidAllocator : private detail::PidOwner {
   template <std::size_t K>
   void mark_full(std::size_t child) noexcept {
     const std::size_t index = child / kW;
-    const std::size_t now = word(K, index).load(std::memory_order_relaxed) | (std::size_t{1} << (child % kW));
+    const std::size_t now =
+        word(K, index).load(std::memory_order_relaxed) | (std::size_t{1} << (child % kW));
     word(K, index).store(now, std::memory_order_relaxed);
     if constexpr (K + 1 < kLayers) {
       if (is_full(K, index, now)) mark_full<K + 1>(index);
@@ -603,8 +614,8 @@ class PidAllocator : private detail::PidOwner {
   mutable Lock lock_{};
   std::atomic<Index> count_{0};  // allocated ids; written under the lock, read without it
   std::atomic<Index> limit_{static_cast<Index>(capacity())};
-  Index cursor_ = 0;    // cyclic kinds: one past the last id handed out
-  Index handles_ = 0;   // live Pid handles referring to this allocator
+  Index cursor_ = 0;   // cyclic kinds: one past the last id handed out
+  Index handles_ = 0;  // live Pid handles referring to this allocator
   const Index floor_;
   const std::uint32_t max_skip_;
   const Policy::Kind kind_;

@@ -9,7 +9,8 @@
 #define PIDALLOC_VERSION_MINOR 0
 #define PIDALLOC_VERSION_PATCH 0
 
-#if !defined(__cplusplus) || (__cplusplus < 202002L && (!defined(_MSVC_LANG) || _MSVC_LANG < 202002L))
+#if !defined(__cplusplus) || \
+    (__cplusplus < 202002L && (!defined(_MSVC_LANG) || _MSVC_LANG < 202002L))
 #error "pid_allocator requires C++20 (-std=c++20)"
 #endif
 
