@@ -40,18 +40,24 @@ std::string bench_name(const char* workload, std::string_view competitor, std::s
 }
 
 // ---- (a) allocate + recycle on an empty table ----
+// The pair loop, shared by (a) and its threaded form (e).
 template <class S>
-void bm_pair(benchmark::State& state) {
-  S subject;
+void run_pairs(benchmark::State& state, S& subject) {
   for (auto _ : state) {
     auto handle = subject.acquire();
     if (!S::held(handle)) {
-      state.SkipWithError("allocation failed on an empty table");
+      state.SkipWithError("allocation failed on a (near-)empty table");
       break;
     }
     subject.surrender(handle);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+template <class S>
+void bm_pair(benchmark::State& state) {
+  S subject;
+  run_pairs(state, subject);
 }
 
 // ---- (b) fill to capacity, then drain; reported per id ----
@@ -128,16 +134,7 @@ struct Shared {
 
 template <class S>
 void bm_threads_pair(benchmark::State& state) {
-  S& subject = *Shared<S>::subject;
-  for (auto _ : state) {
-    auto handle = subject.acquire();
-    if (!S::held(handle)) {
-      state.SkipWithError("allocation failed on a near-empty table");
-      break;
-    }
-    subject.surrender(handle);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  run_pairs(state, *Shared<S>::subject);
 }
 
 // 50% occupancy in all: each thread holds its share of the live ids and churns only those.
