@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh cmake g++ make
+mkdir -p build
 echo "=== examples"
 cmake -S . -B build/examples -DCMAKE_BUILD_TYPE=Release -DPIDALLOC_BUILD_TESTS=OFF >build/examples.configure.log 2>&1 \
   || { cat build/examples.configure.log; exit 1; }
