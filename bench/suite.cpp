@@ -78,12 +78,9 @@ void bm_fill_drain(benchmark::State& state) {
 }
 
 // ---- (c) churn at a fixed occupancy ----
+// The churn loop, shared by (c) and its threaded form (e).
 template <class S>
-void bm_churn(benchmark::State& state, std::size_t percent) {
-  S subject;
-  std::vector<typename S::Handle> live(S::kCapacity * percent / 100);
-  subject.setup_fill(live, live.size());
-  Churner<S> churner(subject, live, kSeed);
+void run_churn(benchmark::State& state, Churner<S>& churner) {
   for (auto _ : state) {
     if (!churner.step()) {
       state.SkipWithError("allocation failed during churn");
@@ -91,6 +88,15 @@ void bm_churn(benchmark::State& state, std::size_t percent) {
     }
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+template <class S>
+void bm_churn(benchmark::State& state, std::size_t percent) {
+  S subject;
+  std::vector<typename S::Handle> live(S::kCapacity * percent / 100);
+  subject.setup_fill(live, live.size());
+  Churner<S> churner(subject, live, kSeed);
+  run_churn(state, churner);
   drain(subject, live);
 }
 
@@ -146,13 +152,7 @@ void bm_threads_churn(benchmark::State& state) {
   // Through acquire(), never setup_fill(): the other threads are filling the same allocator.
   for (auto& handle : live) handle = subject.acquire();
   Churner<S> churner(subject, live, kSeed + static_cast<std::uint64_t>(state.thread_index()));
-  for (auto _ : state) {
-    if (!churner.step()) {
-      state.SkipWithError("allocation failed during churn");
-      break;
-    }
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  run_churn(state, churner);
   drain(subject, live);
 }
 

@@ -80,7 +80,7 @@ void hammer(Allocator& pids, std::size_t keep, int iterations, int thread_count 
           mine.pop_back();
         }
       }
-      for (auto& p : mine) table.give_back(*p, who);
+      for (const auto& p : mine) table.give_back(*p, who);
     });
   }
   for (auto& th : threads) th.join();

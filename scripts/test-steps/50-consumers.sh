@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves each way of consuming pid_allocator with a real consumer build (tests/consumers/):
 #   install    cmake --install into a prefix; the installed file set; the freestanding header
-#              does not reach hosted.hpp
+#              does not reach the opt-in pid_allocator/hosted.hpp
 #   find_pkg   find_package(pid_allocator 1 CONFIG) against that prefix: g++, clang++, and -m32
 #              (the package must be architecture-independent), then again after moving the prefix
 #   fetch      FetchContent from a local git URL (no network), and with FetchContent's source-dir
@@ -89,7 +89,7 @@ for mode in "" -ffreestanding; do
   deps=$(echo '#include <pid_allocator/pid_allocator.hpp>' \
          | g++ -std=c++20 $mode -I"$prefix/include" -x c++ -M - 2>>"$log")
   grep -q 'pid_allocator/pid_allocator.hpp' <<<"$deps" || { echo "dependency scan failed" >>"$log"; exit 1; }
-  if grep -q 'hosted\.hpp' <<<"$deps"; then
+  if grep -q 'pid_allocator/hosted\.hpp' <<<"$deps"; then
     echo "pid_allocator.hpp includes hosted.hpp ($mode)" >>"$log"
     exit 1
   fi

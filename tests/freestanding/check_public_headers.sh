@@ -2,7 +2,7 @@
 # Checks that the public headers under INCLUDE_DIR/pid_allocator/ include nothing but each other
 # and the C++20 freestanding headers the library is allowed: <atomic> <bit> <compare> <concepts>
 # <cstddef> <cstdint> <limits> <new> <type_traits> <version>. In hosted mode <cstdio> and
-# <cstdlib> are allowed too (detail/config.hpp's default assertion handler, hosted builds only).
+# <cstdlib> are allowed too (detail/hosted.hpp: the default assertion handler, hosted builds only).
 #
 # Usage: tests/freestanding/check_public_headers.sh INCLUDE_DIR freestanding|hosted CXX [FLAGS...]
 # Every INCLUDE_DIR/pid_allocator/**.hpp is included on its own, except the opt-in hosted-only

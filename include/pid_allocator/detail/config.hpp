@@ -28,15 +28,7 @@
 #elif defined(NDEBUG)
 #define PIDALLOC_ASSERT(cond, msg) static_cast<void>(0)
 #else
-// Hosted only (never reached under -ffreestanding): stdio and abort for the failure message.
-#include <cstdio>   // std::fprintf, stderr
-#include <cstdlib>  // std::abort
-namespace pidalloc::detail {
-[[noreturn]] inline void assert_fail(const char* msg, const char* file, int line) noexcept {
-  std::fprintf(stderr, "%s:%d: pid_allocator: %s\n", file, line, msg);
-  std::abort();
-}
-}  // namespace pidalloc::detail
+#include "hosted.hpp"  // detail::assert_fail: prints and aborts (hosted builds only)
 #define PIDALLOC_ASSERT(cond, msg) \
   ((cond) ? static_cast<void>(0) : ::pidalloc::detail::assert_fail((msg), __FILE__, __LINE__))
 #endif
