@@ -9,19 +9,7 @@ cache="$root/build/catch2-src"
 version=3.7.1
 tree="$cache/Catch2-$version"
 if [ ! -f "$tree/extras/catch_amalgamated.cpp" ]; then
-  mkdir -p "$cache"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  # A private sources list and state dir, as scripts/deps.sh does: the machine's apt
-  # configuration is left alone.
-  state=/var/tmp/pidalloc-apt-src
-  $SUDO mkdir -p "$state/lists/partial"
-  printf 'deb-src http://deb.debian.org/debian bookworm-backports main\n' |
-    $SUDO tee "$state/sources.list" >/dev/null
-  opts=(-o Dir::Etc::sourcelist="$state/sources.list" -o Dir::Etc::sourceparts=-
-        -o Dir::State::Lists="$state/lists")
-  $SUDO apt-get "${opts[@]}" update -qq >&2
-  # --download-only: no dpkg-dev needed; the upstream tarball is all we use.
-  (cd "$cache" && $SUDO apt-get "${opts[@]}" source --download-only -qq "catch2/bookworm-backports" >&2)
+  bash "$root/scripts/deps.sh" --source "$cache" catch2/bookworm-backports >&2
   tarball="$cache/catch2_$version.orig.tar.gz"
   [ -f "$tarball" ] || { echo "catch2_source.sh: $tarball not fetched (version changed?)" >&2; exit 1; }
   rm -rf "$tree"
