@@ -305,6 +305,7 @@ class PidAllocator : private detail::PidOwner {
       : detail::PidOwner{&PidAllocator::on_handle},
         floor_(0),
         max_skip_(0),
+        skip_(0),
         kind_(Policy::Kind::lowest_first),
         rng_(0) {}
   // A floor at or above capacity() is stored as capacity(); see allocate() for how it is used.
@@ -312,8 +313,9 @@ class PidAllocator : private detail::PidOwner {
       : detail::PidOwner{&PidAllocator::on_handle},
         floor_(static_cast<Index>(policy.floor < capacity() ? policy.floor : capacity())),
         max_skip_(policy.max_skip),
+        skip_(skip_for(policy.seed + kRngStep, policy.max_skip)),
         kind_(policy.kind),
-        rng_(policy.seed) {}
+        rng_(policy.seed + kRngStep) {}
 
   PidAllocator(const PidAllocator&) = delete;
   PidAllocator& operator=(const PidAllocator&) = delete;
@@ -391,7 +393,8 @@ class PidAllocator : private detail::PidOwner {
   // random_cyclic: restarts the skip generator (say, from the kernel's entropy pool after boot).
   void reseed(std::uint64_t seed) noexcept {
     detail::LockGuard<Lock> guard(lock_);
-    rng_ = seed;
+    rng_ = seed + kRngStep;
+    skip_ = skip_for(rng_, max_skip_);
   }
 
   // The lowest allocated id >= from, or kNoId. Lock-free, O((result - from) / W) word loads.
@@ -527,20 +530,21 @@ class PidAllocator : private detail::PidOwner {
     // release: pairs with the acquire loads of contains() and next_allocated().
     bottom(index).store(now, std::memory_order_release);
     count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if constexpr (kLayers > 1) {
-      if (now == detail::kAllOnes) mark_full<1>(index);
-    }
+    if constexpr (kLayers > 1) mark_full<1>(index, now == detail::kAllOnes);
   }
 
-  // Word `child` of layer K - 1 became full.
+  // Word `child` of layer K - 1 became full, if `became_full`. Whether a bottom word fills up is
+  // a coin toss under churn, so the summary word is rewritten either way (an L1 store) rather
+  // than behind a branch; above that, a word fills up rarely and the branch predicts well.
+  // If `became_full` is false the word is unchanged and not full (it has a zero bit for child).
   template <std::size_t K>
-  void mark_full(std::size_t child) noexcept {
+  void mark_full(std::size_t child, bool became_full) noexcept {
     const std::size_t index = child / kW;
-    const std::size_t now =
-        word(K, index).load(std::memory_order_relaxed) | (std::size_t{1} << (child % kW));
+    const std::size_t now = word(K, index).load(std::memory_order_relaxed) |
+                            (std::size_t{became_full} << (child % kW));
     word(K, index).store(now, std::memory_order_relaxed);
     if constexpr (K + 1 < kLayers) {
-      if (is_full(K, index, now)) mark_full<K + 1>(index);
+      if (is_full(K, index, now)) mark_full<K + 1>(index, true);
     }
   }
 
@@ -551,20 +555,21 @@ class PidAllocator : private detail::PidOwner {
     // release: as in take().
     bottom(index).store(before & ~(std::size_t{1} << (id % kW)), std::memory_order_release);
     count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    if constexpr (kLayers > 1) {
-      if (before == detail::kAllOnes) mark_not_full<1>(index);
-    }
+    if constexpr (kLayers > 1) mark_not_full<1>(index, before == detail::kAllOnes);
   }
 
-  // Word `child` of layer K - 1 stopped being full.
+  // Word `child` of layer K - 1 stopped being full, if `was_full`; branch-free at layer 1 for the
+  // reason given at mark_full(). If `was_full` is false, child's bit is already 0.
   template <std::size_t K>
-  void mark_not_full(std::size_t child) noexcept {
+  void mark_not_full(std::size_t child, bool was_full) noexcept {
     const std::size_t index = child / kW;
     const std::size_t before = word(K, index).load(std::memory_order_relaxed);
-    word(K, index).store(before & ~(std::size_t{1} << (child % kW)), std::memory_order_relaxed);
+    word(K, index).store(before & ~(std::size_t{was_full} << (child % kW)),
+                         std::memory_order_relaxed);
     if constexpr (K + 1 < kLayers) {
-      // If this word was not full, the layers above already say "not full".
-      if (is_full(K, index, before)) mark_not_full<K + 1>(index);
+      // If this word was not full, the layers above already say "not full". A full word here
+      // means child's bit was set, so was_full held.
+      if (is_full(K, index, before)) mark_not_full<K + 1>(index, true);
     }
   }
 
@@ -581,7 +586,7 @@ class PidAllocator : private detail::PidOwner {
     if (kind_ != Policy::Kind::lowest_first) {
       wrap_to = floor_ < lim ? floor_ : 0;
       start = cursor_;
-      const std::size_t skip = kind_ == Policy::Kind::random_cyclic ? random_skip() : 0;
+      const std::size_t skip = kind_ == Policy::Kind::random_cyclic ? take_skip() : 0;
       start = (start >= lim || skip >= lim - start) ? wrap_to : start + skip;
     }
     std::size_t id = find_free_from(start);
@@ -592,15 +597,26 @@ class PidAllocator : private detail::PidOwner {
     return id;
   }
 
-  // A uniform value in [0, max_skip_) from splitmix64, by multiply-and-shift rather than %, so
+  // random_cyclic: the skip for this allocation was drawn by the previous one (or at
+  // construction), and the next one is drawn now. The draw is three dependent multiplies; done
+  // ahead, it runs beside this allocation's search instead of delaying its start.
+  std::size_t take_skip() noexcept {
+    const std::size_t skip = skip_;
+    rng_ += kRngStep;
+    skip_ = skip_for(rng_, max_skip_);
+    return skip;
+  }
+
+  // splitmix64: the generator's state advances by kRngStep per draw, and skip_for() mixes a
+  // state into a uniform value in [0, max_skip), by multiply-and-shift rather than %, so that
   // 32-bit kernels need no 64-bit division helper from libgcc.
-  std::size_t random_skip() noexcept {
-    if (max_skip_ <= 1) return 0;
-    std::uint64_t z = (rng_ += 0x9E3779B97F4A7C15ULL);
+  static constexpr std::uint64_t kRngStep = 0x9E3779B97F4A7C15ULL;
+  static constexpr std::uint32_t skip_for(std::uint64_t state, std::uint32_t max_skip) noexcept {
+    std::uint64_t z = state;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     z ^= z >> 31;
-    return static_cast<std::size_t>(((z >> 32) * max_skip_) >> 32);
+    return static_cast<std::uint32_t>(((z >> 32) * max_skip) >> 32);
   }
 
   // Pid's way back in: recycles or detaches a handle's id.
@@ -618,8 +634,9 @@ class PidAllocator : private detail::PidOwner {
   Index handles_ = 0;  // live Pid handles referring to this allocator
   const Index floor_;
   const std::uint32_t max_skip_;
+  std::uint32_t skip_;  // random_cyclic: the skip the next allocation uses
   const Policy::Kind kind_;
-  std::uint64_t rng_;
+  std::uint64_t rng_;  // random_cyclic: the generator state that skip_ was drawn from
   std::atomic<std::size_t> words_[kGeo.total_words]{};
 };
 
