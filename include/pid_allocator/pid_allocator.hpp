@@ -77,13 +77,20 @@ class Spinlock {
   static constexpr std::uint32_t kFree = 0;
   static constexpr std::uint32_t kHeld = 1;
   static constexpr std::uint32_t kHeldWithSleepers = 2;
-  // Pauses between two looks at the word grow 1, 2, 4 ... up to kMaxBackoff.
-  static constexpr unsigned kMaxBackoff = 64;
-  // Parking builds: looks at the word before going to sleep (1 + 2 + 4 + 8 pauses in between).
-  // A critical section of this allocator lasts tens of nanoseconds, so a waiter still locked out
-  // after that is most likely waiting for a preempted holder; sleeping then gives the holder the
-  // core, where spinning would keep stealing the lock's cache line from it.
-  static constexpr unsigned kLooksBeforeParking = 5;
+  // Pauses between two looks at the word grow 1, 2, 4 ... up to kMaxBackoff. Every look pulls
+  // the lock's cache line away from the holder, which then pays a transfer to take the lock
+  // again; spacing the looks out lets a holder on another core run many critical sections in a
+  // row. That favours throughput over fairness: a waiter may be passed over for a while.
+  static constexpr unsigned kMaxBackoff = 4096;
+  // Parking builds: looks at the word before going to sleep, 16,383 pauses after the first
+  // (0.3-0.4 ms on 2020s x86 cores, where a pause takes 20-25 ns). A waiter locked out that long
+  // is most likely waiting for a preempted holder; sleeping then gives the holder the core. Not
+  // sooner: once a waiter sleeps, the word stays 2 and every unlock pays a wake-up system call,
+  // which costs more than the spinning it saves while threads do not outnumber cores.
+  // (bench/suite.cpp, threads_*: looks capped at 64 pauses apart and parking after 5 looks gave
+  // two cores 0.28 of one thread's throughput with 8 threads, and 16 cores 0.03 with 16 threads;
+  // these constants gave 0.62 and 0.35-0.38.)
+  static constexpr unsigned kLooksBeforeParking = 16;
 
   // Out of line and cold: keeps lock()'s inlined fast path to one CAS and a branch.
   [[gnu::noinline, gnu::cold]] void lock_contended() noexcept {
@@ -540,8 +547,8 @@ class PidAllocator : private detail::PidOwner {
   template <std::size_t K>
   void mark_full(std::size_t child, bool became_full) noexcept {
     const std::size_t index = child / kW;
-    const std::size_t now = word(K, index).load(std::memory_order_relaxed) |
-                            (std::size_t{became_full} << (child % kW));
+    const std::size_t now =
+        word(K, index).load(std::memory_order_relaxed) | (std::size_t{became_full} << (child % kW));
     word(K, index).store(now, std::memory_order_relaxed);
     if constexpr (K + 1 < kLayers) {
       if (is_full(K, index, now)) mark_full<K + 1>(index, true);

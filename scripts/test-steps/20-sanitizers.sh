@@ -31,8 +31,8 @@ build_and_run() {
     echo "$name: build FAILED"; tail -n 40 "$log"; return 1
   fi
   # A sanitizer report either ends the run (halt_on_error) or, should an option be lost, is still
-  # found in the log by the grep below.
-  if ! "$dir/tests/pid_allocator_tests" "$spec" >>"$log" 2>&1 ||
+  # found in the log by the grep below. The timeout turns a deadlock into a failure.
+  if ! timeout 600 "$dir/tests/pid_allocator_tests" "$spec" >>"$log" 2>&1 ||
     grep -qE "WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:" "$log"; then
     echo "$name: FAILED ($spec)"; tail -n 60 "$log"; return 1
   fi
