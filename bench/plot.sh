@@ -17,6 +17,8 @@ else
   terminal='png size 1600,950'
 fi
 machine="$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+most_threads=$(awk '!/^#/ {t = $1} END {print t}' "$data/threads.dat")
+xtics=$(awk '!/^#/ {printf "%s%s", sep, $1; sep = ", "}' "$data/threads.dat")
 mkdir -p "$(dirname "$out")"
 # Columns without data (a competitor that does not run a workload) only draw warnings: kept in a log.
 if ! gnuplot 2>"$data/gnuplot.log" <<GNUPLOT
@@ -48,9 +50,9 @@ do for [w in "pair fill_drain churn50 churn99 contains"] {
   plot for [i=2:9] "$data/".w.".dat" using 1:i with linespoints ls (i-1) title word(names, i-1)
 }
 set title "(e) threads, one allocator, 65,536 ids: wall ns/op over all threads\\nsolid: (a) pair, dotted: (c) churn 50%"
-set xlabel "threads (2 cores)"
-set xrange [0.8:10]
-set xtics (1, 2, 4, 8)
+set xlabel "threads ($(nproc) cores)"
+set xrange [0.8:$((most_threads + most_threads / 4))]
+set xtics ($xtics)
 set yrange [3:20000]
 set key top left font ",8"
 tnames = "ours\\\\_lowest ours\\\\_cyclic port vector set ours\\\\_lowest\\\\_pure\\\\_spin"
