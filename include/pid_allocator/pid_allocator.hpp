@@ -88,8 +88,8 @@ class Spinlock {
   // sooner: once a waiter sleeps, the word stays 2 and every unlock pays a wake-up system call,
   // which costs more than the spinning it saves while threads do not outnumber cores.
   // (bench/suite.cpp, threads_*: looks capped at 64 pauses apart and parking after 5 looks gave
-  // two cores 0.28 of one thread's throughput with 8 threads, and 16 cores 0.03 with 16 threads;
-  // these constants gave 0.62 and 0.35-0.38.)
+  // two cores 0.28 of one thread's throughput with 8 threads, and 16 cores 0.02-0.03 with 8 and
+  // 16 threads; these constants gave 0.62, and 0.47-0.53 and 0.35-0.40.)
   static constexpr unsigned kLooksBeforeParking = 16;
 
   // Out of line and cold: keeps lock()'s inlined fast path to one CAS and a branch.
