@@ -495,6 +495,16 @@ class PidAllocator : private detail::PidOwner {
   // is a template argument so that each layer's offset, size and padding are constants and the
   // walk compiles to straight-line code.
   std::size_t find_free_from(std::size_t start) const noexcept {
+    if constexpr (kLayers > 2) {
+      // From 0 (lowest-first, and wraps to a floor of 0), once the first word is full the climb
+      // would most likely meet only full words on its way up, the low ids being the oldest
+      // taken: walking down from the top instead reads 1 + layers words, not up to 2 * layers - 1.
+      if (start == 0) {
+        const std::size_t first = bottom(0).load(std::memory_order_relaxed) | padding(0, 0);
+        if (first != detail::kAllOnes) return static_cast<std::size_t>(std::countr_zero(~first));
+        return this->template climb<kLayers - 1>(0);
+      }
+    }
     return this->template climb<0>(start);
   }
 
