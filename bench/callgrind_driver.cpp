@@ -6,7 +6,7 @@
 //
 // Usage: pidalloc_bench_callgrind WORKLOAD COMPETITOR CAPACITY OPERATIONS
 //   WORKLOAD   pair | churn50 | churn99     (one operation = one allocate + recycle pair)
-//   COMPETITOR ours_lowest | ours_cyclic | port | floor
+//   COMPETITOR ours_lowest | ours_cyclic | port | floor | harness (churn only: the loop alone)
 //   CAPACITY   2048 | 65536 | 4194304       (ignored by floor)
 // Instrumentation is switched on only around the measured loop when valgrind's header is there,
 // which keeps setup at 4,194,304 ids from taking minutes under callgrind.
@@ -48,7 +48,7 @@ bool run_pair(std::size_t operations) {
 template <class S>
 bool run_churn(std::size_t operations, std::size_t percent) {
   S subject;
-  std::vector<typename S::Handle> live(S::kCapacity * percent / 100);
+  LiveTable<S> live(S::kCapacity * percent / 100);
   subject.setup_fill(live, live.size());
   Churner<S> churner(subject, live, 0x5eed5eed12345678ULL);
   bool ok = true;
@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
     ok = run_at<OursCyclic>(workload, capacity, operations);
   } else if (competitor == "port") {
     ok = run_at<Port>(workload, capacity, operations);
+  } else if (competitor == "harness" && workload != "pair") {
+    ok = run_at<Harness>(workload, capacity, operations);
   } else if (competitor == "floor") {
     ok = run_floor(operations);
   } else {

@@ -19,6 +19,9 @@ import re
 import sys
 
 COMPETITORS = ["ours_lowest", "ours_cyclic", "ours_random", "ours_limit", "port", "vector", "set", "floor"]
+# The churn loop alone, with an allocator that does nothing (bench/competitors.hpp, Harness): part of
+# every churn figure, shown so that the allocators' own cost can be told from the harness's.
+HARNESS = "harness"
 WORKLOADS = ["pair", "fill_drain", "churn50", "churn99", "contains"]
 LETTER = {"pair": "a", "fill_drain": "b", "churn50": "c", "churn99": "c", "contains": "d"}
 CAPACITIES = [2048, 65536, 4194304]
@@ -90,6 +93,10 @@ class Report:
         # churn (each one allocate + recycle); its load stands for contains.
         return self.ns("contains" if workload == "contains" else "pair", "floor", 64)
 
+    @staticmethod
+    def columns(workload):
+        return COMPETITORS + ([HARNESS] if workload.startswith("churn") else [])
+
     def table(self, title, header, rows):
         self.lines.append(("table", (title, header, rows)))
 
@@ -103,15 +110,17 @@ class Report:
 
     def build(self):
         for workload in WORKLOADS:
+            columns = self.columns(workload)
             rows = []
             for cap in CAPACITIES:
                 row = [f"{cap:,}"]
-                for comp in COMPETITORS:
+                for comp in columns:
                     row.append(fmt_ns(self.floor_ns(workload) if comp == "floor" else self.ns(workload, comp, cap)))
                 rows.append(row)
+            harness_note = f"; {HARNESS}: the churn loop alone" if HARNESS in columns else ""
             self.table(f"({LETTER[workload]}) {workload}: ns per "
-                       f"{'lookup' if workload == 'contains' else 'allocate+recycle pair'}",
-                       ["capacity"] + COMPETITORS, rows)
+                       f"{'lookup' if workload == 'contains' else 'allocate+recycle pair'}{harness_note}",
+                       ["capacity"] + columns, rows)
 
         rows = []
         for workload in ("threads_pair", "threads_churn50"):
@@ -215,9 +224,11 @@ class Report:
         os.makedirs(directory, exist_ok=True)
         for workload in WORKLOADS:
             with open(os.path.join(directory, f"{workload}.dat"), "w") as f:
-                f.write("# capacity " + " ".join(COMPETITORS) + "\n")
+                # Every file has the same columns (the plot indexes them); "?" where there is no run.
+                f.write("# capacity " + " ".join(COMPETITORS + [HARNESS]) + "\n")
                 for cap in CAPACITIES:
-                    values = [self.floor_ns(workload) if c == "floor" else self.ns(workload, c, cap) for c in COMPETITORS]
+                    values = [self.floor_ns(workload) if c == "floor" else self.ns(workload, c, cap)
+                              for c in COMPETITORS + [HARNESS]]
                     f.write(f"{cap} " + " ".join("?" if v is None else f"{v:.4g}" for v in values) + "\n")
         series = [("ours_lowest", self.r), ("ours_cyclic", self.r), ("port", self.r), ("vector", self.r),
                   ("set", self.r), ("ours_lowest_spin", self.spin)]

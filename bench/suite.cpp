@@ -66,7 +66,7 @@ void bm_pair(benchmark::State& state) {
 template <class S>
 void bm_fill_drain(benchmark::State& state) {
   S subject;
-  std::vector<typename S::Handle> live(S::kCapacity);
+  LiveTable<S> live(S::kCapacity);
   for (auto _ : state) {
     for (auto& handle : live) handle = subject.acquire();
     if (!S::held(live.back())) {
@@ -95,7 +95,7 @@ void run_churn(benchmark::State& state, Churner<S>& churner) {
 template <class S>
 void bm_churn(benchmark::State& state, std::size_t percent) {
   S subject;
-  std::vector<typename S::Handle> live(S::kCapacity * percent / 100);
+  LiveTable<S> live(S::kCapacity * percent / 100);
   subject.setup_fill(live, live.size());
   Churner<S> churner(subject, live, kSeed);
   run_churn(state, churner);
@@ -106,7 +106,7 @@ void bm_churn(benchmark::State& state, std::size_t percent) {
 template <class S>
 void bm_contains(benchmark::State& state) {
   S subject;
-  std::vector<typename S::Handle> live(S::kCapacity / 2);
+  LiveTable<S> live(S::kCapacity / 2);
   subject.setup_fill(live, live.size());
   Xorshift64 rng(kSeed);
   for (auto _ : state) benchmark::DoNotOptimize(subject.contains(rng.below(S::kCapacity)));
@@ -149,8 +149,7 @@ void bm_threads_pair(benchmark::State& state) {
 template <class S>
 void bm_threads_churn(benchmark::State& state) {
   S& subject = *Shared<S>::subject;
-  std::vector<typename S::Handle> live(S::kCapacity / 2 /
-                                       static_cast<std::size_t>(state.threads()));
+  LiveTable<S> live(S::kCapacity / 2 / static_cast<std::size_t>(state.threads()));
   // Through acquire(), never setup_fill(): the other threads are filling the same allocator.
   for (auto& handle : live) handle = subject.acquire();
   Churner<S> churner(subject, live, kSeed + static_cast<std::uint64_t>(state.thread_index()));
@@ -190,6 +189,16 @@ void for_each_capacity(Register&& reg) {
 
 enum class FillDrain { everywhere, below_largest, nowhere };
 
+template <class S>
+void register_churn() {
+  for (const std::size_t percent : {std::size_t{50}, std::size_t{99}}) {
+    const std::string workload = "churn" + std::to_string(percent);
+    benchmark::RegisterBenchmark(
+        bench_name(workload.c_str(), S::kName, S::kCapacity).c_str(),
+        [percent](benchmark::State& state) { bm_churn<S>(state, percent); });
+  }
+}
+
 template <template <std::size_t> class Subject>
 void register_single_threaded(FillDrain fill_drain, bool has_contains) {
   for_each_capacity<Subject>([&]<class S>() {
@@ -199,12 +208,7 @@ void register_single_threaded(FillDrain fill_drain, bool has_contains) {
       benchmark::RegisterBenchmark(bench_name("fill_drain", S::kName, S::kCapacity).c_str(),
                                    bm_fill_drain<S>);
     }
-    for (const std::size_t percent : {std::size_t{50}, std::size_t{99}}) {
-      const std::string workload = "churn" + std::to_string(percent);
-      benchmark::RegisterBenchmark(
-          bench_name(workload.c_str(), S::kName, S::kCapacity).c_str(),
-          [percent](benchmark::State& state) { bm_churn<S>(state, percent); });
-    }
+    register_churn<S>();
     if constexpr (requires(S & subject) { subject.contains(std::size_t{0}); }) {
       if (has_contains) {
         benchmark::RegisterBenchmark(bench_name("contains", S::kName, S::kCapacity).c_str(),
@@ -257,6 +261,7 @@ void register_all() {
     register_single_threaded<Port>(FillDrain::below_largest, true);
     register_single_threaded<Vector>(FillDrain::everywhere, false);  // no cheap contains()
     register_single_threaded<Set>(FillDrain::everywhere, true);
+    for_each_capacity<Harness>([]<class S>() { register_churn<S>(); });
     benchmark::RegisterBenchmark(bench_name("pair", "floor", kWordBits).c_str(), bm_floor_pair);
     benchmark::RegisterBenchmark(bench_name("contains", "floor", kWordBits).c_str(),
                                  bm_floor_contains);
