@@ -379,7 +379,7 @@ class PidAllocator : private detail::PidOwner {
   // true when every id below limit() is taken. Takes the lock.
   [[nodiscard]] bool full() const noexcept {
     detail::LockGuard<Lock> guard(lock_);
-    return find_free_from(0) >= limit_.load(std::memory_order_relaxed);
+    return find_lowest_free() >= limit_.load(std::memory_order_relaxed);
   }
 
   // The runtime limit (Linux's pid_max): allocate() and allocate_at() hand out ids below it only.
@@ -493,24 +493,25 @@ class PidAllocator : private detail::PidOwner {
   // The lowest free id >= start (start < capacity()), or kNoId. Climbs while the words it meets
   // are full, then walks down following zero bits: at most 2 * layers - 1 word reads. The layer
   // is a template argument so that each layer's offset, size and padding are constants and the
-  // walk compiles to straight-line code.
-  std::size_t find_free_from(std::size_t start) const noexcept {
-    if constexpr (kLayers > 2) {
-      // From 0 (lowest-first, and wraps to a floor of 0), once the first word is full the climb
-      // would most likely meet only full words on its way up, the low ids being the oldest
-      // taken: walking down from the top instead reads 1 + layers words, not up to 2 * layers - 1.
-      if (start == 0) {
-        const std::size_t first = bottom(0).load(std::memory_order_relaxed) | padding(0, 0);
-        if (first != detail::kAllOnes) return static_cast<std::size_t>(std::countr_zero(~first));
-        return this->template climb<kLayers - 1>(0);
-      }
-    }
+  // walk compiles to straight-line code; always_inline keeps it so whatever the compiler's
+  // inlining budget (left to it, g++ 12 made the upper layers' walk a call, and whether the
+  // search was inlined into allocate() changed with unrelated edits: churn moved by 0.3-1 ns).
+  [[gnu::always_inline]] std::size_t find_free_from(std::size_t start) const noexcept {
     return this->template climb<0>(start);
+  }
+
+  // The lowest free id, or kNoId: find_free_from(0), but once the first bottom word is full it
+  // walks down from the top word instead of climbing, since the low ids are the oldest taken and
+  // a climb from 0 would mostly meet full words: 1 + layers word reads, not up to 2 * layers - 1.
+  [[gnu::always_inline]] std::size_t find_lowest_free() const noexcept {
+    const std::size_t first = bottom(0).load(std::memory_order_relaxed) | padding(0, 0);
+    if (first != detail::kAllOnes) return static_cast<std::size_t>(std::countr_zero(~first));
+    return this->template climb<kLayers - 1>(0);
   }
 
   // pos: a bit position within layer K.
   template <std::size_t K>
-  std::size_t climb(std::size_t pos) const noexcept {
+  [[gnu::always_inline]] std::size_t climb(std::size_t pos) const noexcept {
     const std::size_t index = pos / kW;
     if (index >= kGeo.words[K]) return kNoId;  // walked off the end of the layer
     const std::size_t below_pos = (std::size_t{1} << (pos % kW)) - 1;
@@ -530,7 +531,7 @@ class PidAllocator : private detail::PidOwner {
   // invariant (1) that word has a zero bit, and a meaningful one: a word whose meaningful bits
   // are all set is full.
   template <std::size_t K>
-  std::size_t descend(std::size_t pos) const noexcept {
+  [[gnu::always_inline]] std::size_t descend(std::size_t pos) const noexcept {
     if constexpr (K == 0) {
       return pos;
     } else {
@@ -598,16 +599,16 @@ class PidAllocator : private detail::PidOwner {
 
   std::size_t take_next() noexcept {
     const std::size_t lim = limit_.load(std::memory_order_relaxed);
-    std::size_t start = 0;
-    std::size_t wrap_to = 0;
-    if (kind_ != Policy::Kind::lowest_first) {
-      wrap_to = floor_ < lim ? floor_ : 0;
-      start = cursor_;
+    const bool lowest = kind_ == Policy::Kind::lowest_first;
+    std::size_t id = lowest ? find_lowest_free() : kNoId;
+    if (!lowest) {
+      const std::size_t wrap_to = floor_ < lim ? floor_ : 0;
+      std::size_t start = cursor_;
       const std::size_t skip = kind_ == Policy::Kind::random_cyclic ? take_skip() : 0;
       start = (start >= lim || skip >= lim - start) ? wrap_to : start + skip;
+      id = find_free_from(start);
+      if (id >= lim && start > wrap_to) id = find_free_from(wrap_to);
     }
-    std::size_t id = find_free_from(start);
-    if (id >= lim && start > wrap_to) id = find_free_from(wrap_to);
     if (id >= lim) return kNoId;  // kNoId too
     take(id);
     cursor_ = static_cast<Index>(id + 1);
