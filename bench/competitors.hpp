@@ -233,7 +233,7 @@ class Xorshift64 {
 // The workloads' table of live handles: up to 64 MiB at 4,194,304 ids, read and written at random
 // by the churn loop. On 4 KiB pages nearly every access there misses the TLB (a nested page walk in
 // a VM), a cost of the harness that all competitors pay alike and that would hide the allocators'
-// own growth with capacity; so large tables ask Linux for 2 MiB pages (transparent huge pages in
+// own growth with capacity; so the tables ask Linux for 2 MiB pages (transparent huge pages in
 // "madvise" mode honour this; elsewhere the hint is ignored and the table stays on small pages).
 template <class T>
 class LiveTableAllocator {
@@ -274,6 +274,8 @@ class Harness {
     std::size_t id = pidalloc::kNoId;
     const void* owner = nullptr;
   };
+  static_assert(sizeof(Handle) == sizeof(pidalloc::Pid),
+                "the loop must move as many bytes as ours");
   static constexpr std::size_t kCapacity = Order * kWordBits;
   static constexpr std::string_view kName = "harness";
 
