@@ -500,9 +500,10 @@ class PidAllocator : private detail::PidOwner {
     return this->template climb<0>(start);
   }
 
-  // The lowest free id, or kNoId: find_free_from(0), but once the first bottom word is full it
-  // walks down from the top word instead of climbing, since the low ids are the oldest taken and
-  // a climb from 0 would mostly meet full words: 1 + layers word reads, not up to 2 * layers - 1.
+  // The lowest free id, or kNoId (every search from 0 comes here): find_free_from(0), but once
+  // the first bottom word is full it walks down from the top word instead of climbing, since the
+  // low ids are the oldest taken and a climb from 0 would mostly meet full words: 1 + layers word
+  // reads, not up to 2 * layers - 1.
   [[gnu::always_inline]] std::size_t find_lowest_free() const noexcept {
     const std::size_t first = bottom(0).load(std::memory_order_relaxed) | padding(0, 0);
     if (first != detail::kAllOnes) return static_cast<std::size_t>(std::countr_zero(~first));
@@ -607,7 +608,9 @@ class PidAllocator : private detail::PidOwner {
       const std::size_t skip = kind_ == Policy::Kind::random_cyclic ? take_skip() : 0;
       start = (start >= lim || skip >= lim - start) ? wrap_to : start + skip;
       id = find_free_from(start);
-      if (id >= lim && start > wrap_to) id = find_free_from(wrap_to);
+      if (id >= lim && start > wrap_to) {
+        id = wrap_to == 0 ? find_lowest_free() : find_free_from(wrap_to);
+      }
     }
     if (id >= lim) return kNoId;  // kNoId too
     take(id);
