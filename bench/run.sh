@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Builds the benchmark suite (Release), runs every competitor on every workload in one run, and
 # prints the comparison table with every ratio target of the issue marked PASS/FAIL.
-# Usage: bench/run.sh [--quick] [--plot PNG]
-#   --quick     short measurements, one repetition (under two minutes on a 2-core machine);
-#               default: 3 repetitions of 0.3 s each, medians reported
-#   --plot PNG  where the plot goes (default build/bench/benchmark.png; docs/benchmark.png is the
-#               committed one)
+# Usage: bench/run.sh [--quick] [--plot PNG] [--build-only]
+#   --quick       short measurements, one repetition (under two minutes on a 2-core machine);
+#                 default: 3 repetitions of 0.3 s each, medians reported
+#   --plot PNG    where the plot goes (default build/bench/benchmark.png; docs/benchmark.png is the
+#                 committed one)
+#   --build-only  build the suites and stop (bench/pack.sh uses it)
 # Outputs under build/bench/: results.json, results_spin.json (pure-spin lock variant),
 # results.md (the tables as markdown), *.log. Benchmarks are never part of ctest.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$root/build/bench"
 quick=0
+build_only=0
 plot="$dir/benchmark.png"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --plot) plot="$2"; shift ;;
+    --build-only) build_only=1 ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -34,6 +37,7 @@ if ! cmake --build "$dir" -j "${JOBS:-2}" >"$dir/build.log" 2>&1; then
   tail -n 40 "$dir/build.log"; exit 1
 fi
 echo "built in $(( $(date +%s) - start )) s"
+[ $build_only -eq 1 ] && exit 0
 
 if [ $quick -eq 1 ]; then
   args=(--benchmark_min_time=0.05)
