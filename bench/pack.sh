@@ -29,6 +29,7 @@ out="\${1:?usage: run.sh OUT_DIR [FILTER]}"
 mkdir -p "\$out"
 run() { "\$here/lib/$loader" --library-path "\$here/lib" "\$@"; }
 { lscpu; nproc; cat /proc/loadavg; } >"\$out/machine.txt" 2>&1 || true
+# 0.2 s per repetition, not bench/run.sh's 0.3: lent machines are usually lent by the minute.
 args=(--benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
       --benchmark_out_format=json)
 run "\$here/pidalloc_bench" "\${args[@]}" --benchmark_filter="\${2:-.}" \\
