@@ -34,7 +34,8 @@ concept BasicLockable = requires(L& lock) {
 //
 // Lock word: 0 = free, 1 = held, 2 = held and a waiter may be asleep on the word (only when
 // PIDALLOC_SPINLOCK_PARKS is 1: hosted builds).
-// Invariant: only the holder moves the word from 1 or 2 back to 0.
+// Invariants: only the holder moves the word from 1 or 2 back to 0; a thread whose failed lock()
+// turned a 2 into a 1 writes the 2 back before it waits (see lock_contended()).
 class Spinlock {
  public:
   constexpr Spinlock() noexcept = default;
@@ -43,14 +44,15 @@ class Spinlock {
   Spinlock& operator=(const Spinlock&) = delete;
 
   void lock() noexcept {
-    std::uint32_t expected = kFree;
-    // acquire: on success we see everything the previous holder wrote before its release-unlock.
-    // relaxed on failure: we learned only that the lock is taken; the slow path re-reads.
-    if (word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
-                                      std::memory_order_relaxed)) [[likely]] {
+    // acquire: when the word was free, we see everything the previous holder wrote before its
+    // release-unlock. An exchange, not a compare-exchange: on x86 `xchg` is cheaper than
+    // `lock cmpxchg` (a churn step, which locks twice, 10.4 -> 9.6 ns on a Zen 4: bench/ab.sh,
+    // docs/performance.md), and every compiler emits it as one instruction. Writing 1 over a taken
+    // word changes nothing, except over a 2, which lock_contended() then writes back.
+    const std::uint32_t seen = word_.exchange(kHeld, std::memory_order_acquire);
+    if (seen == kFree) [[likely]]
       return;
-    }
-    lock_contended();
+    lock_contended(seen);
   }
 
   [[nodiscard]] bool try_lock() noexcept {
@@ -68,7 +70,7 @@ class Spinlock {
     // store, because the old value says whether a sleeper must be woken.
     if (word_.exchange(kFree, std::memory_order_release) == kHeldWithSleepers) word_.notify_one();
 #else
-    // release: publishes the critical section to the next acquirer's acquire CAS.
+    // release: publishes the critical section to the next acquirer's acquire exchange or CAS.
     word_.store(kFree, std::memory_order_release);
 #endif
   }
@@ -92,12 +94,25 @@ class Spinlock {
   // 16 threads; these constants gave 0.62, and 0.47-0.53 and 0.35-0.40.)
   static constexpr unsigned kLooksBeforeParking = 16;
 
-  // Out of line and cold: keeps lock()'s inlined fast path to one CAS and a branch.
-  [[gnu::noinline, gnu::cold]] void lock_contended() noexcept {
+  // Out of line and cold: keeps lock()'s inlined fast path to one exchange and a branch.
+  // `found`: what lock()'s exchange found in the word (1 or 2).
+  [[gnu::noinline, gnu::cold]] void lock_contended(std::uint32_t found) noexcept {
+#if PIDALLOC_SPINLOCK_PARKS
+    // lock() overwrote a 2 with 1, so the holder's unlock would not wake the sleepers. Parking at
+    // once writes the 2 back; if the holder unlocked in between, park() finds the word free and
+    // takes the lock as 2, so that our own unlock wakes a sleeper instead.
+    if (found == kHeldWithSleepers) {
+      park();
+      return;
+    }
+#else
+    static_cast<void>(found);
+#endif
     unsigned backoff = 1;
     for (unsigned looks = 1;; ++looks) {
       // Test before test-and-set: waiters poll a shared copy of the line and only attempt the
       // CAS when it looks free, so they do not bounce the line between cores while it is held.
+      // A compare-exchange here, unlike lock(): it cannot overwrite a sleeper's 2.
       std::uint32_t seen = word_.load(std::memory_order_relaxed);
       if (seen == kFree && word_.compare_exchange_weak(seen, kHeld, std::memory_order_acquire,
                                                        std::memory_order_relaxed)) {
@@ -105,11 +120,7 @@ class Spinlock {
       }
 #if PIDALLOC_SPINLOCK_PARKS
       if (looks == kLooksBeforeParking) {
-        // Marking the word 2 before sleeping makes the holder's unlock wake us. acquire: as in
-        // lock(), for the time the exchange finds the word free and we own the lock.
-        while (word_.exchange(kHeldWithSleepers, std::memory_order_acquire) != kFree) {
-          word_.wait(kHeldWithSleepers, std::memory_order_relaxed);
-        }
+        park();
         return;
       }
 #else
@@ -119,6 +130,16 @@ class Spinlock {
       if (backoff < kMaxBackoff) backoff *= 2;
     }
   }
+
+#if PIDALLOC_SPINLOCK_PARKS
+  void park() noexcept {
+    // Marking the word 2 before sleeping makes the holder's unlock wake us. acquire: as in
+    // lock(), for the time the exchange finds the word free and we own the lock.
+    while (word_.exchange(kHeldWithSleepers, std::memory_order_acquire) != kFree) {
+      word_.wait(kHeldWithSleepers, std::memory_order_relaxed);
+    }
+  }
+#endif
 
   std::atomic<std::uint32_t> word_{kFree};
 };
@@ -359,7 +380,10 @@ class PidAllocator : private detail::PidOwner {
   // Frees an id given up by Pid::release(). false, changing nothing, when `id` is out of range
   // or not allocated. Recycling an id that a live Pid still owns is a contract violation: the
   // handle would later free it a second time (release() it first).
-  bool recycle(std::size_t id) noexcept {
+  // Always inlined, so that g++ does not split off the part after the range check: for Orders
+  // whose bitmaps share a shape that part is the same code, g++ 12 merges the copies, and then
+  // warns (-Warray-bounds) that a larger Order's ids overrun the smaller Order's array.
+  [[gnu::always_inline]] bool recycle(std::size_t id) noexcept {
     if (id >= capacity()) return false;
     detail::LockGuard<Lock> guard(lock_);
     return give_back(id);
