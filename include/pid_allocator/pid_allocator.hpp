@@ -96,17 +96,12 @@ class Spinlock {
 
   // Out of line and cold: keeps lock()'s inlined fast path to one exchange and a branch.
   // `found`: what lock()'s exchange found in the word (1 or 2).
-  [[gnu::noinline, gnu::cold]] void lock_contended(std::uint32_t found) noexcept {
+  [[gnu::noinline, gnu::cold]] void lock_contended([[maybe_unused]] std::uint32_t found) noexcept {
 #if PIDALLOC_SPINLOCK_PARKS
     // lock() overwrote a 2 with 1, so the holder's unlock would not wake the sleepers. Parking at
     // once writes the 2 back; if the holder unlocked in between, park() finds the word free and
     // takes the lock as 2, so that our own unlock wakes a sleeper instead.
-    if (found == kHeldWithSleepers) {
-      park();
-      return;
-    }
-#else
-    static_cast<void>(found);
+    if (found == kHeldWithSleepers) return park();
 #endif
     unsigned backoff = 1;
     for (unsigned looks = 1;; ++looks) {
@@ -119,10 +114,7 @@ class Spinlock {
         return;
       }
 #if PIDALLOC_SPINLOCK_PARKS
-      if (looks == kLooksBeforeParking) {
-        park();
-        return;
-      }
+      if (looks == kLooksBeforeParking) return park();
 #else
       static_cast<void>(looks);
 #endif
