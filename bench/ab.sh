@@ -47,8 +47,8 @@ if [ ${#variants[@]} -eq 0 ]; then
 fi
 
 cxx="${CXX:-g++}"
-bash "$root/scripts/deps.sh" "$(basename "$cxx" | sed 's/^clang++.*/clang/; s/^g++.*/g++/')" \
-  libbenchmark-dev python3
+case "$cxx" in *clang*) compiler_package=clang ;; *) compiler_package=g++ ;; esac
+bash "$root/scripts/deps.sh" "$compiler_package" libbenchmark-dev python3
 # The flags of the benchmark target in Release (bench/CMakeLists.txt), loop alignment included.
 flags=(-std=c++20 -O3 -DNDEBUG -falign-loops=32)
 case "$("$cxx" --version)" in *clang*) ;; *) flags+=(-falign-jumps=32) ;; esac
