@@ -5,6 +5,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -87,6 +88,59 @@ TEST_CASE("lowest free id first", "[core]") {
   CHECK(pids.allocate().release() == 7);
   CHECK(pids.allocate().release() == 10);
   CHECK(pids.check_invariants());
+}
+
+// Lowest-first remembers its lowest two free ids instead of searching (invariant (3)); every way
+// of changing the free set must keep them right. A brute-force model answers what allocate()
+// must return after a random mix of allocate, allocate_at, recycle and set_limit.
+template <std::size_t Order>
+void lowest_first_matches_model(std::uint64_t seed) {
+  auto pids = std::make_unique<pidalloc::PidAllocator<Order>>();
+  constexpr std::size_t capacity = pidalloc::PidAllocator<Order>::capacity();
+  std::vector<bool> taken(capacity, false);
+  std::size_t limit = capacity;
+  std::uint64_t state = seed;
+  const auto below = [&state](std::size_t bound) {  // xorshift64, then a value in [0, bound)
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<std::size_t>(state % bound);
+  };
+  for (int step = 0; step < 4000; ++step) {
+    const std::size_t op = below(16);
+    if (op < 7) {
+      std::size_t expected = 0;
+      while (expected < limit && taken[expected]) ++expected;
+      const std::size_t got = pids->allocate().release();
+      if (expected < limit) {
+        REQUIRE(got == expected);
+        taken[got] = true;
+      } else {
+        REQUIRE(got == pidalloc::kNoId);
+      }
+    } else if (op < 13) {
+      const std::size_t id = below(capacity);
+      REQUIRE(pids->recycle(id) == taken[id]);
+      taken[id] = false;
+    } else if (op < 15) {
+      const std::size_t id = below(capacity);
+      const bool claimable = id < limit && !taken[id];
+      REQUIRE(static_cast<bool>(pids->allocate_at(id).release() != pidalloc::kNoId) == claimable);
+      if (claimable) taken[id] = true;
+    } else {
+      limit = below(capacity + 1);
+      REQUIRE(pids->set_limit(limit));
+    }
+    REQUIRE(pids->check_invariants());
+  }
+}
+
+TEST_CASE("lowest-first's remembered free ids follow every change", "[core]") {
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    lowest_first_matches_model<1>(seed);
+    lowest_first_matches_model<2>(seed);
+    lowest_first_matches_model<3>(seed);
+  }
 }
 
 TEST_CASE("fill to capacity, exhaustion, free one and get exactly it back", "[core]") {

@@ -15,6 +15,14 @@ struct TestAccess {
     return pids.word(layer, index);
   }
   template <class Allocator>
+  static auto& lowest_free(Allocator& pids) {
+    return pids.cursor_;
+  }
+  template <class Allocator>
+  static auto& next_free(Allocator& pids) {
+    return pids.second_free_;
+  }
+  template <class Allocator>
   static std::size_t layers() {
     return Allocator::kLayers;
   }
@@ -45,6 +53,18 @@ TEST_CASE("check_invariants holds through normal use and catches corruption", "[
   }
   SECTION("a summary bit missing for a full word") {
     TestAccess::word(*pids, 1, 0).fetch_and(~std::size_t{1});  // word 0 of the bottom is full
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("lowest-first's remembered lowest free id is wrong") {
+    REQUIRE(TestAccess::lowest_free(*pids) == 200);
+    TestAccess::lowest_free(*pids) = 201;
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("lowest-first's remembered next free id is wrong") {
+    pids->recycle(7);  // now 7 is the lowest and 200 the next, both remembered
+    REQUIRE(TestAccess::next_free(*pids) == 200);
+    CHECK(pids->check_invariants());
+    TestAccess::next_free(*pids) = 201;
     CHECK_FALSE(pids->check_invariants());
   }
   SECTION("a padding bit set in the top word") {
