@@ -68,16 +68,9 @@ for variant in "${variants[@]}"; do
     exit 2
   fi
   for offset in $offsets; do
-    src="$dir/${name}@$offset.cpp"
-    # The suite is #included, so its own "competitors.hpp" resolves next to it as usual.
-    {
-      echo "__attribute__((used, noinline)) void pidalloc_ab_padding() {"
-      echo "  __asm__ volatile(\".skip $offset, 0x90\");"
-      echo "}"
-      echo "#include \"$root/bench/suite.cpp\""
-    } >"$src"
     # shellcheck disable=SC2086  # extra: flags split on purpose
-    "$cxx" "${flags[@]}" $extra -I"$include" -I"$root/bench" "$src" -o "$dir/${name}@$offset" \
+    "$cxx" "${flags[@]}" $extra -DPIDALLOC_BENCH_PADDING="$offset" -I"$include" \
+      "$root/bench/suite.cpp" -o "$dir/${name}@$offset" \
       -lbenchmark -lpthread 2>"$dir/${name}@$offset.log" &
     builds+=("${name}@$offset")
   done

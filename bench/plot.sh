@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Turns the suite's JSON into a PNG: ns per operation against capacity, one line per competitor,
 # one panel per workload, plus a panel of the threaded runs against thread count.
-# Usage: bench/plot.sh OUT.png SUITE.json [SPIN.json]   (bench/run.sh calls it)
+# Usage: bench/plot.sh OUT.png RESULTS.json...   (bench/run.sh calls it; bench/report.py says
+# how several files combine)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-[ $# -ge 2 ] || { echo "usage: $0 OUT.png SUITE.json [SPIN.json]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 OUT.png RESULTS.json..." >&2; exit 2; }
 out="$1"; shift
 bash "$root/scripts/deps.sh" gnuplot-nox python3
 data="$(mktemp -d)"

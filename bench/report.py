@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: MIT
 """Turns the suite's Google Benchmark JSON into the comparison table and the issue's target checks.
 
-Usage: report.py SUITE.json [SPIN.json] [--markdown OUT.md] [--plot-data DIR]
-  SUITE.json  pidalloc_bench --benchmark_out (default lock: spins, then parks)
-  SPIN.json   pidalloc_bench_spin --benchmark_out (PIDALLOC_SPINLOCK_PARKS=0), for before/after
+Usage: report.py RESULTS.json... [--markdown OUT.md] [--plot-data DIR]
+  RESULTS.json  --benchmark_out files of pidalloc_bench (default lock: spins, then parks), of its
+                builds at other code placements (pidalloc_bench_pad*), and of pidalloc_bench_spin
+                (PIDALLOC_SPINLOCK_PARKS=0, for the lock's before/after; its rows are named *_spin)
+Every row is the median of its figures over all files (within a file, the median of its
+repetitions), so a run of the suite built at three code placements reports medians over placements.
 Prints ns per operation (one operation = one allocate + recycle pair, or one contains() lookup),
 every ratio target with PASS/FAIL, and sizeof/bytes of each competitor. Exit status 0 even when a
 target fails: a benchmark is a measurement, not a test.
@@ -16,6 +19,7 @@ import json
 import math
 import os
 import re
+import statistics
 import sys
 
 COMPETITORS = ["ours_lowest", "ours_cyclic", "ours_random", "ours_limit", "port", "vector", "set", "floor"]
@@ -28,7 +32,17 @@ CAPACITIES = [2048, 65536, 4194304]
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
-def load(path):
+def load(paths):
+    """Every file's figures, then one per row: the median over the files."""
+    figures, counters = {}, {}
+    for path in paths:
+        for key, (ns, row) in load_one(path).items():
+            figures.setdefault(key, []).append(ns)
+            counters.setdefault(key, row)  # sizeof and bytes: the same in every build
+    return {key: {"ns": statistics.median(values), "counters": counters[key]} for key, values in figures.items()}
+
+
+def load_one(path):
     with open(path) as f:
         data = json.load(f)
     runs = data["benchmarks"]
@@ -47,11 +61,8 @@ def load(path):
         seconds_kind = "real_time" if "real_time" in parts else "cpu_time"
         per_iteration = r[seconds_kind] * unit
         ops = r.get("ids_per_iteration", 1.0)
-        results[(workload, competitor, capacity, threads)] = {
-            "ns": per_iteration / ops,
-            "counters": r,
-        }
-    return data.get("context", {}), results
+        results[(workload, competitor, capacity, threads)] = (per_iteration / ops, r)
+    return results
 
 
 def fmt_ns(v):
@@ -76,9 +87,9 @@ def fmt_bytes(v):
 
 
 class Report:
-    def __init__(self, results, spin):
+    def __init__(self, results):
         self.r = results
-        self.spin = spin
+        self.spin = results  # the pure-spin suite's rows are named *_spin
         self.lines = []  # (kind, payload) for text and markdown
         self.checks = []
         # 1, 2, 4 and 8 always; machines with more cores add 16, 32 ... (see suite.cpp).
@@ -242,14 +253,11 @@ class Report:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("suite")
-    parser.add_argument("spin", nargs="?")
+    parser.add_argument("results", nargs="+")
     parser.add_argument("--markdown")
     parser.add_argument("--plot-data")
     args = parser.parse_args()
-    context, results = load(args.suite)
-    spin = load(args.spin)[1] if args.spin else None
-    report = Report(results, spin)
+    report = Report(load(args.results))
     report.build()
     print(report.text())
     if args.markdown:

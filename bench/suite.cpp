@@ -10,6 +10,19 @@
 // hosted builds) and pidalloc_bench_spin (PIDALLOC_SPINLOCK_PARKS=0, pure spinning), which
 // registers only the threaded runs of the Spinlock users, so that the two lock slow paths can be
 // compared.
+// Code placement. Where the linker happens to put the hot loops moves some rows by up to 10%, with
+// no change to the instructions run (docs/performance.md, "Noise"). bench/run.sh therefore builds
+// the suite at three placements, with PIDALLOC_BENCH_PADDING bytes of padding ahead of its code
+// (bench/CMakeLists.txt), and reports each row's median over them; bench/ab.sh does the same to
+// compare header variants.
+#if defined(PIDALLOC_BENCH_PADDING) && PIDALLOC_BENCH_PADDING > 0
+#define PIDALLOC_BENCH_STRINGIFY2(x) #x
+#define PIDALLOC_BENCH_STRINGIFY(x) PIDALLOC_BENCH_STRINGIFY2(x)
+__attribute__((used, noinline)) void pidalloc_bench_padding() {
+  __asm__ volatile(".skip " PIDALLOC_BENCH_STRINGIFY(PIDALLOC_BENCH_PADDING) ", 0x90");
+}
+#endif
+
 #include "competitors.hpp"
 
 #include <benchmark/benchmark.h>
