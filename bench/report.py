@@ -88,15 +88,14 @@ def fmt_bytes(v):
 
 class Report:
     def __init__(self, results):
-        self.r = results
-        self.spin = results  # the pure-spin suite's rows are named *_spin
+        self.r = results  # the pure-spin suite's rows are among them, named *_spin
         self.lines = []  # (kind, payload) for text and markdown
         self.checks = []
         # 1, 2, 4 and 8 always; machines with more cores add 16, 32 ... (see suite.cpp).
         self.threads = sorted({t for (w, _, _, t) in results if w.startswith("threads_")}) or [1, 2, 4, 8]
 
-    def ns(self, workload, competitor, capacity, threads=0, source=None):
-        entry = (source if source is not None else self.r).get((workload, competitor, capacity, threads))
+    def ns(self, workload, competitor, capacity, threads=0):
+        entry = self.r.get((workload, competitor, capacity, threads))
         return entry["ns"] if entry else None
 
     def floor_ns(self, workload):
@@ -135,18 +134,16 @@ class Report:
 
         rows = []
         for workload in ("threads_pair", "threads_churn50"):
-            for comp, source, label in (
-                ("ours_lowest", self.r, "ours_lowest (spin, then park)"),
-                ("ours_lowest_spin", self.spin, "ours_lowest (pure spin)"),
-                ("ours_cyclic", self.r, "ours_cyclic"),
-                ("port", self.r, "port (spin, then park)"),
-                ("port_spin", self.spin, "port (pure spin)"),
-                ("vector", self.r, "vector (std::mutex)"),
-                ("set", self.r, "set (std::mutex)"),
+            for comp, label in (
+                ("ours_lowest", "ours_lowest (spin, then park)"),
+                ("ours_lowest_spin", "ours_lowest (pure spin)"),
+                ("ours_cyclic", "ours_cyclic"),
+                ("port", "port (spin, then park)"),
+                ("port_spin", "port (pure spin)"),
+                ("vector", "vector (std::mutex)"),
+                ("set", "set (std::mutex)"),
             ):
-                if source is None:
-                    continue
-                rows.append([workload, label] + [fmt_ns(self.ns(workload, comp, 65536, t, source)) for t in self.threads])
+                rows.append([workload, label] + [fmt_ns(self.ns(workload, comp, 65536, t)) for t in self.threads])
         self.table("(e) threads on one allocator, 65,536 ids: wall ns per operation over all threads (1/throughput)",
                    ["workload", "competitor"] + [f"{t} thr" for t in self.threads], rows)
 
@@ -185,11 +182,8 @@ class Report:
         # The target holds the default lock (hosted: spin, then park). The purely spinning lock that
         # freestanding builds keep is the "before" of the before/after: shown, not judged.
         for workload in ("threads_pair", "threads_churn50"):
-            for comp, source, label, judged in (("ours_lowest", self.r, "park", True),
-                                                ("ours_lowest_spin", self.spin, "pure spin", False)):
-                if source is None:
-                    continue
-                one, eight = self.ns(workload, comp, 65536, 1, source), self.ns(workload, comp, 65536, 8, source)
+            for comp, label, judged in (("ours_lowest", "park", True), ("ours_lowest_spin", "pure spin", False)):
+                one, eight = self.ns(workload, comp, 65536, 1), self.ns(workload, comp, 65536, 8)
                 vec8 = self.ns(workload, "vector", 65536, 8)
                 self.check("no collapse", one / eight if one and eight else None, 0.5, ">=",
                            f"{workload} ours ({label}): 8-thread / 1-thread throughput", judged)
@@ -241,13 +235,11 @@ class Report:
                     values = [self.floor_ns(workload) if c == "floor" else self.ns(workload, c, cap)
                               for c in COMPETITORS + [HARNESS]]
                     f.write(f"{cap} " + " ".join("?" if v is None else f"{v:.4g}" for v in values) + "\n")
-        series = [("ours_lowest", self.r), ("ours_cyclic", self.r), ("port", self.r), ("vector", self.r),
-                  ("set", self.r), ("ours_lowest_spin", self.spin)]
+        series = ["ours_lowest", "ours_cyclic", "port", "vector", "set", "ours_lowest_spin"]
         with open(os.path.join(directory, "threads.dat"), "w") as f:
-            f.write("# threads " + " ".join(f"{w}:{c}" for w in ("threads_pair", "threads_churn50") for c, _ in series) + "\n")
+            f.write("# threads " + " ".join(f"{w}:{c}" for w in ("threads_pair", "threads_churn50") for c in series) + "\n")
             for t in self.threads:
-                values = [self.ns(w, c, 65536, t, s) if s is not None else None
-                          for w in ("threads_pair", "threads_churn50") for c, s in series]
+                values = [self.ns(w, c, 65536, t) for w in ("threads_pair", "threads_churn50") for c in series]
                 f.write(f"{t} " + " ".join("?" if v is None else f"{v:.4g}" for v in values) + "\n")
 
 
