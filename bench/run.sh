@@ -46,8 +46,9 @@ if [ $quick -eq 1 ]; then
   placement_args=(--benchmark_min_time=0.05)
   spin_args=("${placement_args[@]}")
 else
-  # Three placements of one measurement each take the time that three repetitions of one build
-  # took, and a slow spell of the machine lands on one placement's figure, not on a row's median.
+  # Three placements of one measurement each: as many measurements as three repetitions of one
+  # build, plus the suite's setup twice more (the main job went from 4 min 24 s to 5 min 40 s on
+  # 2 cores); a slow spell of the machine lands on one placement's figure, not on a row's median.
   suites=(pidalloc_bench pidalloc_bench_pad16 pidalloc_bench_pad48 pidalloc_bench_spin)
   placement_args=(--benchmark_min_time=0.3)
   spin_args=(--benchmark_min_time=0.3 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true)

@@ -632,7 +632,7 @@ class PidAllocator : private detail::PidOwner {
   // searches the bitmap: an id recycled below cursor_ becomes the lowest and the old lowest the
   // second; allocate() takes cursor_ and moves up to second_free_. It searches only when the
   // second is not known (second_free_ == cursor_), e.g. while filling up. At 4,194,304 ids that
-  // saved the four-layer walk of every churn step (churn99 20.9 -> 18.3 ns, docs/performance.md).
+  // saved the four-layer walk of every churn step (churn99 21.4 -> 18.6 ns, docs/performance.md).
   // The cyclic kinds leave second_free_ alone.
   // `id` was just freed.
   [[gnu::always_inline]] void remember_free(std::size_t id) noexcept {
