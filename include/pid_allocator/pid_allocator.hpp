@@ -35,7 +35,7 @@ concept BasicLockable = requires(L& lock) {
 // Lock word: 0 = free, 1 = held, 2 = held and a waiter may be asleep on the word (only when
 // PIDALLOC_SPINLOCK_PARKS is 1: hosted builds).
 // Invariants: only the holder moves the word from 1 or 2 back to 0; a thread whose failed lock()
-// turned a 2 into a 1 writes the 2 back before it waits (see lock_contended()).
+// turned a 2 into a 1 writes the 2 back before it spins or sleeps (see lock_contended()).
 class Spinlock {
  public:
   constexpr Spinlock() noexcept = default;
@@ -98,10 +98,17 @@ class Spinlock {
   // `found`: what lock()'s exchange found in the word (1 or 2).
   [[gnu::noinline, gnu::cold]] void lock_contended([[maybe_unused]] std::uint32_t found) noexcept {
 #if PIDALLOC_SPINLOCK_PARKS
-    // lock() overwrote a 2 with 1, so the holder's unlock would not wake the sleepers. Parking at
-    // once writes the 2 back; if the holder unlocked in between, park() finds the word free and
-    // takes the lock as 2, so that our own unlock wakes a sleeper instead.
-    if (found == kHeldWithSleepers) return park();
+    // lock() overwrote a 2 with 1, so the holder's unlock would not wake the sleepers: write the 2
+    // back first. If the holder unlocked in between, the exchange finds the word free and we hold
+    // the lock as 2, so that our own unlock wakes a sleeper instead. acquire: as in lock().
+    // Then wait like any other waiter, spinning before parking. Parking at once instead made
+    // every waiter that came while one slept sleep too, so that each hand-over cost a wake-up:
+    // with 16 threads on 16 cores an allocate + recycle pair took 1,000-1,500 ns, against 100-110
+    // this way (bench/suite.cpp threads_*, docs/performance.md).
+    if (found == kHeldWithSleepers &&
+        word_.exchange(kHeldWithSleepers, std::memory_order_acquire) == kFree) {
+      return;
+    }
 #endif
     unsigned backoff = 1;
     for (unsigned looks = 1;; ++looks) {
