@@ -30,8 +30,10 @@ mkdir -p "\$out"
 run() { "\$here/lib/$loader" --library-path "\$here/lib" "\$@"; }
 { lscpu; nproc; cat /proc/loadavg; } >"\$out/machine.txt" 2>&1 || true
 # 0.2 s per repetition, not bench/run.sh's 0.3: lent machines are usually lent by the minute.
+# Repetitions in random order: run in file order, the first rows of a fresh lent machine read
+# 3-12 ns slower than the same rows later (docs/performance.md, "On a 16-core machine").
 args=(--benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
-      --benchmark_out_format=json)
+      --benchmark_enable_random_interleaving=true --benchmark_out_format=json)
 run "\$here/pidalloc_bench" "\${args[@]}" --benchmark_filter="\${2:-.}" \\
   --benchmark_out="\$out/results.json" >"\$out/bench.log" 2>&1
 run "\$here/pidalloc_bench_spin" "\${args[@]}" --benchmark_out="\$out/results_spin.json" \\
