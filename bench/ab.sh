@@ -12,7 +12,7 @@
 #                    NAME=INCLUDE_DIR[:FLAGS] ...
 #   NAME=INCLUDE_DIR  a variant: a directory holding pid_allocator/pid_allocator.hpp (the working
 #                     tree's own is include); FLAGS (space-separated) are added to its compile line,
-#                     e.g. spin=include:-DPIDALLOC_SPINLOCK_PARKS=0
+#                     e.g. spin=include:-DPIDALLOC_SPINLOCK_YIELDS=0
 #   --filter    a --benchmark_filter regex (default: churn at 2,048 ids, ours and the port)
 #   --rounds    runs of every build (default 3); --min-time: seconds per benchmark (default 0.2)
 #   --offsets   padding bytes ahead of the suite, one build per value (default "0 16 48 80";

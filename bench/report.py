@@ -3,16 +3,16 @@
 """Turns the suite's Google Benchmark JSON into the comparison table and the issue's target checks.
 
 Usage: report.py RESULTS.json... [--markdown OUT.md] [--plot-data DIR]
-  RESULTS.json  --benchmark_out files of pidalloc_bench (default lock: spins, then parks), of its
+  RESULTS.json  --benchmark_out files of pidalloc_bench (default lock: spins, then yields), of its
                 builds at other code placements (pidalloc_bench_pad*), and of pidalloc_bench_spin
-                (PIDALLOC_SPINLOCK_PARKS=0, for the lock's before/after; its rows are named *_spin)
+                (PIDALLOC_SPINLOCK_YIELDS=0, for the lock's before/after; its rows are named *_spin)
 Every row is the median of its figures over all files (within a file, the median of its
 repetitions), so a run of the suite built at three code placements reports medians over placements.
 Prints ns per operation (one operation = one allocate + recycle pair, or one contains() lookup),
 every ratio target with PASS/FAIL, and sizeof/bytes of each competitor. Exit status 0 even when a
 target fails: a benchmark is a measurement, not a test.
 Single-threaded figures are CPU time (robust to other load on the machine); threaded figures are
-wall time over all threads, i.e. 1 / throughput, since a parked thread uses no CPU.
+wall time over all threads, i.e. 1 / throughput (CPU time would not show waiting).
 """
 import argparse
 import json
@@ -135,10 +135,10 @@ class Report:
         rows = []
         for workload in ("threads_pair", "threads_churn50"):
             for comp, label in (
-                ("ours_lowest", "ours_lowest (spin, then park)"),
+                ("ours_lowest", "ours_lowest (spin, then yield)"),
                 ("ours_lowest_spin", "ours_lowest (pure spin)"),
                 ("ours_cyclic", "ours_cyclic"),
-                ("port", "port (spin, then park)"),
+                ("port", "port (spin, then yield)"),
                 ("port_spin", "port (pure spin)"),
                 ("vector", "vector (std::mutex)"),
                 ("set", "set (std::mutex)"),
@@ -179,10 +179,10 @@ class Report:
                 ours = self.ns("pair", comp, cap)
                 self.check("near the floor", ours / floor if ours and floor else None, 3.0, "<=",
                            f"pair {comp} @ {cap:,} / floor pair")
-        # The target holds the default lock (hosted: spin, then park). The purely spinning lock that
+        # The target holds the default lock (hosted: spin, then yield). The purely spinning lock that
         # freestanding builds keep is the "before" of the issue's before/after: shown, not judged.
         for workload in ("threads_pair", "threads_churn50"):
-            for comp, label, judged in (("ours_lowest", "park", True), ("ours_lowest_spin", "pure spin", False)):
+            for comp, label, judged in (("ours_lowest", "yield", True), ("ours_lowest_spin", "pure spin", False)):
                 one, eight = self.ns(workload, comp, 65536, 1), self.ns(workload, comp, 65536, 8)
                 vec8 = self.ns(workload, "vector", 65536, 8)
                 self.check("no collapse", one / eight if one and eight else None, 0.5, ">=",

@@ -6,10 +6,11 @@
 // /threads:N and /real_time to the threaded ones. One "item" is one allocate + recycle pair
 // (pair, fill_drain per id, churn step) or one lookup (contains).
 //
-// Built twice: pidalloc_bench (the library's default Spinlock, which parks after a bounded spin in
-// hosted builds) and pidalloc_bench_spin (PIDALLOC_SPINLOCK_PARKS=0, pure spinning), which
-// registers only the threaded runs of the Spinlock users, so that the two lock slow paths can be
-// compared.
+// Built twice: pidalloc_bench (the library's default Spinlock, which yields its core after a
+// bounded spin in hosted builds) and pidalloc_bench_spin (PIDALLOC_SPINLOCK_YIELDS=0, pure
+// spinning), which registers only the threaded runs of the Spinlock users, so that the two lock
+// slow paths can be compared.
+//
 // Code placement. Where the linker happens to put the hot loops moves some rows by up to 10%, with
 // no change to the instructions run (docs/performance.md, "Noise"). bench/run.sh therefore builds
 // the suite at three placements, with PIDALLOC_BENCH_PADDING bytes of padding ahead of its code
@@ -299,7 +300,7 @@ void register_all() {
 
 int main(int argc, char** argv) {
   register_all();
-  benchmark::AddCustomContext("pidalloc_spinlock_parks", PIDALLOC_SPINLOCK_PARKS ? "1" : "0");
+  benchmark::AddCustomContext("pidalloc_spinlock_yields", PIDALLOC_SPINLOCK_YIELDS ? "1" : "0");
   benchmark::AddCustomContext("compiler", __VERSION__);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -13,7 +13,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 using pidalloc_test::hammer;
@@ -94,9 +93,9 @@ TEST_CASE("Spinlock gives mutual exclusion", "[concurrency]") {
 }
 
 // The holder keeps the lock far longer than a waiter spins (well under a millisecond), so in
-// hosted builds every waiter goes to sleep on the lock word; each must be woken by an unlock and
-// get the lock in turn. A lost wake-up hangs this test.
-TEST_CASE("Spinlock waiters that outlast the spin are woken and served", "[concurrency]") {
+// hosted builds every waiter ends up yielding its core between looks; each must still see the
+// single plain-store unlock and get the lock in turn, none before the unlock.
+TEST_CASE("Spinlock waiters that outlast the spin are served", "[concurrency]") {
   using Clock = std::chrono::steady_clock;
   constexpr auto kHold = std::chrono::milliseconds(50);
   pidalloc::Spinlock lock;
@@ -120,63 +119,4 @@ TEST_CASE("Spinlock waiters that outlast the spin are woken and served", "[concu
   for (auto& th : waiters) th.join();
   CHECK(served == static_cast<std::size_t>(kThreads));
   for (const auto at : served_at) CHECK(at - locked_at >= kHold);
-}
-
-// lock()'s fast path exchanges 1 into the word, which overwrites the "a waiter sleeps" mark (2)
-// when a waiter is already parked; the late-comer must put the mark back. If it did not, and took
-// the lock while still spinning, its unlock would wake nobody, and the parked waiter would sleep
-// until some other waiter parked (a late-comer without the write-back failed this test in 8 runs
-// of 8; a correct one never may). White-box: the test watches the lock word, which a
-// standard-layout Spinlock shares its address with (pointer-interconvertible with its first and
-// only member).
-TEST_CASE("Spinlock: a late-comer does not strand a parked waiter", "[concurrency]") {
-  static_assert(std::is_standard_layout_v<pidalloc::Spinlock> &&
-                sizeof(pidalloc::Spinlock) == sizeof(std::atomic<std::uint32_t>));
-#if !PIDALLOC_SPINLOCK_PARKS
-  SKIP("waiters park only when PIDALLOC_SPINLOCK_PARKS is 1");
-#endif
-  using Clock = std::chrono::steady_clock;
-  pidalloc::Spinlock lock;
-  const auto& word = *reinterpret_cast<const std::atomic<std::uint32_t>*>(&lock);
-  const auto wait_for = [](auto done, std::chrono::milliseconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (!done() && Clock::now() < deadline) std::this_thread::yield();
-    return done();
-  };
-  std::atomic<int> served{0};
-  const auto waiter = [&] {
-    std::lock_guard<pidalloc::Spinlock> guard(lock);
-    served.fetch_add(1);
-  };
-  std::atomic<bool> holding{false};
-  std::thread holder([&] {
-    std::lock_guard<pidalloc::Spinlock> guard(lock);
-    holding = true;
-    // Unlock as soon as the late-comer's lock() shows (the word leaves 2); a correct late-comer
-    // writes the 2 back at once, so this may not see it and unlocks after the time limit.
-    wait_for([&] { return word.load() == 2; }, std::chrono::seconds(5));  // parked has parked
-    wait_for([&] { return word.load() != 2; }, std::chrono::milliseconds(200));
-  });
-  // CHECK, not REQUIRE, from here on: a failure must still join the threads.
-  CHECK(wait_for([&] { return holding.load(); }, std::chrono::seconds(5)));
-  std::thread parked(waiter);
-  CHECK(wait_for([&] { return word.load() == 2; }, std::chrono::seconds(5)));
-  // std::atomic::wait spins and yields a little before it sleeps in the kernel, and while it does
-  // it would notice the word change and mark it again itself; give it time to fall asleep.
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::thread late(waiter);
-  holder.join();
-  const bool all_served = wait_for([&] { return served.load() == 2; }, std::chrono::seconds(2));
-  CHECK(all_served);
-  if (!all_served) {
-    // Rescue the stranded waiter so that the test ends: a third waiter parks, and its mark makes
-    // the next unlock wake a sleeper.
-    lock.lock();
-    std::thread rescuer(waiter);
-    wait_for([&] { return word.load() == 2; }, std::chrono::seconds(5));
-    lock.unlock();
-    rescuer.join();
-  }
-  parked.join();
-  late.join();
 }

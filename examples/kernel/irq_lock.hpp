@@ -45,7 +45,7 @@ class IrqLock {
   [[nodiscard]] static std::uint32_t total_acquisitions() noexcept { return total_acquisitions_; }
 
  private:
-  pidalloc::Spinlock cpu_lock_;  // spins only: freestanding builds have PIDALLOC_SPINLOCK_PARKS 0
+  pidalloc::Spinlock cpu_lock_;  // spins only: freestanding builds have PIDALLOC_SPINLOCK_YIELDS 0
   std::uintptr_t saved_flags_ = 0;
   bool held_ = false;
   static inline std::uint32_t total_acquisitions_ = 0;

@@ -5,7 +5,7 @@
 #ifndef PID_ALLOCATOR_PID_ALLOCATOR_HPP
 #define PID_ALLOCATOR_PID_ALLOCATOR_HPP
 
-#include "detail/config.hpp"  // version, PIDALLOC_ASSERT, PIDALLOC_SPINLOCK_PARKS, cpu_relax
+#include "detail/config.hpp"  // version, PIDALLOC_ASSERT, PIDALLOC_SPINLOCK_YIELDS, cpu_relax
 
 #include <atomic>       // std::atomic: bitmap words, lock word, counters
 #include <bit>          // std::countr_zero
@@ -32,10 +32,10 @@ concept BasicLockable = requires(L& lock) {
 // A test-and-test-and-set spinlock with exponential backoff; constexpr-constructible, so it can sit
 // in a constinit global, and BasicLockable (lock/try_lock/unlock), so standard guards work with it.
 //
-// Lock word: 0 = free, 1 = held, 2 = held and a waiter may be asleep on the word (only when
-// PIDALLOC_SPINLOCK_PARKS is 1: hosted builds).
-// Invariants: only the holder moves the word from 1 or 2 back to 0; a thread whose failed lock()
-// turned a 2 into a 1 writes the 2 back before it spins or sleeps (see lock_contended()).
+// Lock word: 0 = free, 1 = held. unlock() is one plain release store in every build: nobody ever
+// sleeps waiting to be woken, so an unlock has no one to look for. Where PIDALLOC_SPINLOCK_YIELDS
+// is 1 (hosted builds), a waiter that has spun long gives its core away before each further look,
+// so that a preempted holder gets to run and finish (see lock_contended()).
 class Spinlock {
  public:
   constexpr Spinlock() noexcept = default;
@@ -47,12 +47,11 @@ class Spinlock {
     // acquire: when the word was free, we see everything the previous holder wrote before its
     // release-unlock. An exchange, not a compare-exchange: on x86 `xchg` is cheaper than
     // `lock cmpxchg` (a churn step, which locks twice, 10.4 -> 9.6 ns on a Zen 4: bench/ab.sh,
-    // docs/performance.md), and every compiler emits it as one instruction. Writing 1 over a taken
-    // word changes nothing, except over a 2, which lock_contended() then writes back.
-    const std::uint32_t seen = word_.exchange(kHeld, std::memory_order_acquire);
-    if (seen == kFree) [[likely]]
+    // docs/performance.md), and every compiler emits it as one instruction. Writing 1 over a
+    // taken word changes nothing.
+    if (word_.exchange(kHeld, std::memory_order_acquire) == kFree) [[likely]]
       return;
-    lock_contended(seen);
+    lock_contended();
   }
 
   [[nodiscard]] bool try_lock() noexcept {
@@ -64,64 +63,49 @@ class Spinlock {
                                          std::memory_order_relaxed);
   }
 
-  void unlock() noexcept {
-#if PIDALLOC_SPINLOCK_PARKS
-    // release: publishes the critical section to the next acquirer. An exchange rather than a
-    // store, because the old value says whether a sleeper must be woken.
-    if (word_.exchange(kFree, std::memory_order_release) == kHeldWithSleepers) word_.notify_one();
-#else
-    // release: publishes the critical section to the next acquirer's acquire exchange or CAS.
-    word_.store(kFree, std::memory_order_release);
-#endif
-  }
+  // release: publishes the critical section to the next acquirer's acquire exchange or CAS.
+  // A plain store (`mov` on x86), with nothing after it: an unlock that must learn whether a waiter
+  // sleeps needs a read-modify-write or a fence after its store. With an `xchg` here one thread's
+  // allocate + recycle pair took 38-41 ns instead of 22-28 on a 16-core Intel Xeon and 8.7 instead
+  // of 6.3-6.8 on a Zen 4; even a relaxed load of a sleeper count after the store made a churn step
+  // 9.5 ns instead of 8.9 there (docs/performance.md).
+  void unlock() noexcept { word_.store(kFree, std::memory_order_release); }
 
  private:
   static constexpr std::uint32_t kFree = 0;
   static constexpr std::uint32_t kHeld = 1;
-  static constexpr std::uint32_t kHeldWithSleepers = 2;
   // Pauses between two looks at the word grow 1, 2, 4 ... up to kMaxBackoff. Every look pulls
   // the lock's cache line away from the holder, which then pays a transfer to take the lock
   // again; spacing the looks out lets a holder on another core run many critical sections in a
   // row. That favours throughput over fairness: a waiter may be passed over for a while.
   static constexpr unsigned kMaxBackoff = 4096;
-  // Parking builds: looks at the word before going to sleep, 16,383 pauses after the first
-  // (0.3-0.4 ms on 2020s x86 cores, where a pause takes 20-25 ns). A waiter locked out that long
-  // is most likely waiting for a preempted holder; sleeping then gives the holder the core. Not
-  // sooner: once a waiter sleeps, the word stays 2 and every unlock pays a wake-up system call,
-  // which costs more than the spinning it saves while threads do not outnumber cores.
-  // (bench/suite.cpp, threads_*: looks capped at 64 pauses apart and parking after 5 looks gave
-  // two cores 0.28 of one thread's throughput with 8 threads, and 16 cores 0.02-0.03 with 8 and
-  // 16 threads; these constants gave 0.62, and 0.47-0.53 and 0.35-0.40.)
-  static constexpr unsigned kLooksBeforeParking = 16;
+  // Yielding builds: looks at the word before the waiter starts giving its core away, 16,383
+  // pauses after the first (0.3-0.4 ms on 2020s x86 cores, where a pause takes 20-25 ns). A waiter
+  // locked out that long is most likely waiting for a preempted holder, and yielding lets the
+  // holder run. Not sooner: a yield is a system call, which costs more than the spinning it saves
+  // while threads do not outnumber cores.
+  static constexpr unsigned kLooksBeforeYielding = 16;
 
   // Out of line and cold: keeps lock()'s inlined fast path to one exchange and a branch.
-  // `found`: what lock()'s exchange found in the word (1 or 2).
-  [[gnu::noinline, gnu::cold]] void lock_contended([[maybe_unused]] std::uint32_t found) noexcept {
-#if PIDALLOC_SPINLOCK_PARKS
-    // lock() overwrote a 2 with 1, so the holder's unlock would not wake the sleepers: write the 2
-    // back first. If the holder unlocked in between, the exchange finds the word free and we hold
-    // the lock as 2, so that our own unlock wakes a sleeper instead. acquire: as in lock().
-    // Then wait like any other waiter, spinning before parking. Parking at once instead made
-    // every waiter that came while one slept sleep too, so that each hand-over cost a wake-up:
-    // with 16 threads on 16 cores an allocate + recycle pair took 1,000-1,500 ns, against 100-110
-    // this way (bench/suite.cpp threads_*, docs/performance.md).
-    if (found == kHeldWithSleepers &&
-        word_.exchange(kHeldWithSleepers, std::memory_order_acquire) == kFree) {
-      return;
-    }
-#endif
+  [[gnu::noinline, gnu::cold]] void lock_contended() noexcept {
     unsigned backoff = 1;
     for (unsigned looks = 1;; ++looks) {
       // Test before test-and-set: waiters poll a shared copy of the line and only attempt the
       // CAS when it looks free, so they do not bounce the line between cores while it is held.
-      // A compare-exchange here, unlike lock(): it cannot overwrite a sleeper's 2.
       std::uint32_t seen = word_.load(std::memory_order_relaxed);
       if (seen == kFree && word_.compare_exchange_weak(seen, kHeld, std::memory_order_acquire,
                                                        std::memory_order_relaxed)) {
         return;
       }
-#if PIDALLOC_SPINLOCK_PARKS
-      if (looks == kLooksBeforeParking) return park();
+#if PIDALLOC_SPINLOCK_YIELDS
+      // Past the spin, the waiter gives its core to another thread before every look: where
+      // threads outnumber cores, the holder may be one of them, preempted inside its critical
+      // section. Yielding instead of sleeping until an unlock wakes us keeps unlock() a plain
+      // store; a waiter that yields sees the word free at its next look, without being told.
+      if (looks >= kLooksBeforeYielding) {
+        detail::yield_core();
+        continue;
+      }
 #else
       static_cast<void>(looks);
 #endif
@@ -129,16 +113,6 @@ class Spinlock {
       if (backoff < kMaxBackoff) backoff *= 2;
     }
   }
-
-#if PIDALLOC_SPINLOCK_PARKS
-  void park() noexcept {
-    // Marking the word 2 before sleeping makes the holder's unlock wake us. acquire: as in
-    // lock(), for the time the exchange finds the word free and we own the lock.
-    while (word_.exchange(kHeldWithSleepers, std::memory_order_acquire) != kFree) {
-      word_.wait(kHeldWithSleepers, std::memory_order_relaxed);
-    }
-  }
-#endif
 
   std::atomic<std::uint32_t> word_{kFree};
 };

@@ -14,8 +14,6 @@
 #error "pid_allocator requires C++20 (-std=c++20)"
 #endif
 
-#include <version>  // __cpp_lib_atomic_wait
-
 // PIDALLOC_ASSERT(cond, msg) guards contract violations that cannot be reported through a return
 // value (today: destroying an allocator while Pid handles still refer to it). Define it before the
 // first #include to route failures into your kernel's panic(). The default:
@@ -34,16 +32,21 @@
 #endif
 #endif
 
-// PIDALLOC_SPINLOCK_PARKS: 1 lets pidalloc::Spinlock sleep on std::atomic::wait (a futex on Linux)
-// after a bounded spin, so that a preempted lock holder is not starved by spinning waiters. Hosted
-// builds default to 1; freestanding builds must be 0 (no scheduler to park on) and spin only.
-// Every translation unit of a program must see the same value.
-#ifndef PIDALLOC_SPINLOCK_PARKS
-#if __STDC_HOSTED__ && defined(__cpp_lib_atomic_wait)
-#define PIDALLOC_SPINLOCK_PARKS 1
+// PIDALLOC_SPINLOCK_YIELDS: 1 lets a pidalloc::Spinlock waiter that has spun for a while give its
+// core away (std::this_thread::yield, sched_yield on Linux) before each further look, so that a
+// preempted lock holder is not starved by spinning waiters. Hosted builds default to 1;
+// freestanding builds must be 0 (no scheduler to yield to) and spin only. Only waiters behave
+// differently, so translation units that disagree still share a lock correctly.
+#ifndef PIDALLOC_SPINLOCK_YIELDS
+#if __STDC_HOSTED__
+#define PIDALLOC_SPINLOCK_YIELDS 1
 #else
-#define PIDALLOC_SPINLOCK_PARKS 0
+#define PIDALLOC_SPINLOCK_YIELDS 0
 #endif
+#endif
+
+#if PIDALLOC_SPINLOCK_YIELDS
+#include <thread>  // std::this_thread::yield (hosted builds only)
 #endif
 
 namespace pidalloc::detail {
@@ -58,6 +61,11 @@ inline void cpu_relax() noexcept {
   __asm__ __volatile__("yield" ::: "memory");
 #endif
 }
+
+#if PIDALLOC_SPINLOCK_YIELDS
+// Lets the scheduler run another thread on this core, if one is ready (Spinlock's waiters).
+inline void yield_core() noexcept { std::this_thread::yield(); }
+#endif
 
 }  // namespace pidalloc::detail
 
