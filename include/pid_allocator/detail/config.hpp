@@ -36,9 +36,12 @@
 // core away (std::this_thread::yield, sched_yield on Linux) before each further look, so that a
 // preempted lock holder is not starved by spinning waiters. Hosted builds default to 1;
 // freestanding builds must be 0 (no scheduler to yield to) and spin only. Only waiters behave
-// differently, so translation units that disagree still share a lock correctly.
+// differently, so translation units that disagree still share a lock correctly. Version 1.0.0
+// called it PIDALLOC_SPINLOCK_PARKS (waiters slept then); that name is still honoured.
 #ifndef PIDALLOC_SPINLOCK_YIELDS
-#if __STDC_HOSTED__
+#if defined(PIDALLOC_SPINLOCK_PARKS)
+#define PIDALLOC_SPINLOCK_YIELDS PIDALLOC_SPINLOCK_PARKS
+#elif __STDC_HOSTED__
 #define PIDALLOC_SPINLOCK_YIELDS 1
 #else
 #define PIDALLOC_SPINLOCK_YIELDS 0
