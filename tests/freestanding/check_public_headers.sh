@@ -2,8 +2,8 @@
 # Checks that the public headers under INCLUDE_DIR/pid_allocator/ include nothing but each other
 # and the C++20 freestanding headers the library is allowed: <atomic> <bit> <compare> <concepts>
 # <cstddef> <cstdint> <limits> <new> <type_traits> <version>. In hosted mode <cstdio>, <cstdlib>
-# (detail/hosted.hpp: the default assertion handler) and <thread> (detail/config.hpp: the spinlock's
-# yield) are allowed too, hosted builds only.
+# and <thread> are allowed too (detail/hosted.hpp: the default assertion handler and the spinlock's
+# yield, hosted builds only).
 #
 # Usage: tests/freestanding/check_public_headers.sh INCLUDE_DIR freestanding|hosted CXX [FLAGS...]
 # Every INCLUDE_DIR/pid_allocator/**.hpp is included on its own, except the opt-in hosted-only

@@ -49,7 +49,10 @@
 #endif
 
 #if PIDALLOC_SPINLOCK_YIELDS
-#include <thread>  // std::this_thread::yield (hosted builds only)
+#if !__STDC_HOSTED__
+#error "PIDALLOC_SPINLOCK_YIELDS must be 0 in freestanding builds (no scheduler to yield to)"
+#endif
+#include "hosted.hpp"  // detail::yield_core
 #endif
 
 namespace pidalloc::detail {
@@ -64,11 +67,6 @@ inline void cpu_relax() noexcept {
   __asm__ __volatile__("yield" ::: "memory");
 #endif
 }
-
-#if PIDALLOC_SPINLOCK_YIELDS
-// Lets the scheduler run another thread on this core, if one is ready (Spinlock's waiters).
-inline void yield_core() noexcept { std::this_thread::yield(); }
-#endif
 
 }  // namespace pidalloc::detail
 
