@@ -400,8 +400,7 @@ class PidAllocator : private detail::PidOwner {
   // random_cyclic: restarts the skip generator (say, from the kernel's entropy pool after boot).
   void reseed(std::uint64_t seed) noexcept {
     detail::LockGuard<Lock> guard(lock_);
-    rng_ = advance(seed);
-    skip_ = skip_for(rng_, max_skip_);
+    draw_skip(seed);
   }
 
   // The lowest allocated id >= from, or kNoId. Lock-free, O((result - from) / W) word loads.
@@ -676,9 +675,14 @@ class PidAllocator : private detail::PidOwner {
   // ahead, it runs beside this allocation's search instead of delaying its start.
   std::size_t take_skip() noexcept {
     const std::size_t skip = skip_;
-    rng_ = advance(rng_);
-    skip_ = skip_for(rng_, max_skip_);
+    draw_skip(rng_);
     return skip;
+  }
+
+  // The generator's next state after `state`, and the skip drawn from it.
+  void draw_skip(std::uint64_t state) noexcept {
+    rng_ = advance(state);
+    skip_ = skip_for(rng_, max_skip_);
   }
 
   // PCG32 (O'Neill's XSH-RR): a 64-bit linear congruential state, advanced once per draw, and an
