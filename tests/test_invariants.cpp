@@ -16,11 +16,11 @@ struct TestAccess {
   }
   template <class Allocator>
   static auto& lowest_free(Allocator& pids) {
-    return pids.cursor_;
+    return pids.pos_.lowest.first;
   }
   template <class Allocator>
   static auto& next_free(Allocator& pids) {
-    return pids.second_free_;
+    return pids.pos_.lowest.second;
   }
   template <class Allocator>
   static std::size_t layers() {

@@ -4,6 +4,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 using pidalloc::Policy;
@@ -129,6 +130,54 @@ TEST_CASE("random_cyclic: the same seed gives the same sequence, reseed changes 
   for (int i = 0; i < 50; ++i)
     differences += first.allocate().release() != second.allocate().release();
   CHECK(differences > 0);
+}
+
+TEST_CASE("random_cyclic: after reseed(s) the skips are those of a fresh allocator seeded s",
+          "[policy]") {
+  using Allocator = pidalloc::PidAllocator<1024>;
+  // 65,536 ids and 20 skips below 1,000 from near 0: no search wraps or meets a taken id, so each
+  // id is one past the previous one (0 at first) plus exactly the skip drawn for it.
+  const auto skips = [](Allocator& pids, std::size_t one_past_previous) {
+    std::vector<std::size_t> drawn;
+    for (int i = 0; i < 20; ++i) {
+      const std::size_t id = pids.allocate().release();
+      REQUIRE(id >= one_past_previous);
+      drawn.push_back(id - one_past_previous);
+      one_past_previous = id + 1;
+    }
+    return drawn;
+  };
+  auto reseeded = std::make_unique<Allocator>(Policy::random_cyclic(0, 1000, 42));
+  std::size_t last = 0;
+  for (int i = 0; i < 5; ++i) last = reseeded->allocate().release();
+  reseeded->reseed(7);
+  auto fresh = std::make_unique<Allocator>(Policy::random_cyclic(0, 1000, 7));
+  const std::vector<std::size_t> expected = skips(*fresh, 0);
+  CHECK(skips(*reseeded, last + 1) == expected);
+  CHECK(reseeded->check_invariants());
+}
+
+TEST_CASE("random_cyclic: a failed allocation uses up no skip", "[policy]") {
+  const auto policy = Policy::random_cyclic(0, 50, 5);
+  pidalloc::PidAllocator<4> failed_thrice{policy};
+  pidalloc::PidAllocator<4> never_failed{policy};
+  std::vector<pidalloc::Pid> held_a;
+  std::vector<pidalloc::Pid> held_b;
+  for (std::size_t i = 0; i < failed_thrice.capacity(); ++i) {
+    held_a.push_back(failed_thrice.allocate());
+    held_b.push_back(never_failed.allocate());
+  }
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(failed_thrice.allocate());
+  // Free every third id in both; from here on both must hand out the same ids.
+  for (std::size_t i = 0; i < held_a.size(); i += 3) {
+    held_a[i].reset();
+    held_b[i].reset();
+  }
+  for (int i = 0; i < 40; ++i) {
+    const std::size_t a = failed_thrice.allocate().release();
+    CHECK(a == never_failed.allocate().release());
+  }
+  CHECK(failed_thrice.check_invariants());
 }
 
 TEST_CASE("random_cyclic with max_skip 0 or 1 is plain cyclic", "[policy]") {

@@ -282,8 +282,9 @@ class Pid {
 // Invariants, whenever the lock is free:
 //   (1) every summary bit equals "the word it stands for is full";
 //   (2) count_ equals the number of set bottom bits; padding bits are 0;
-//   (3) lowest_first only: cursor_ is the lowest free id (capacity() when there is none), and
-//       second_free_ either the lowest free id above it or, when that is not known, cursor_.
+//   (3) lowest_first only: pos_.lowest.first is the lowest free id (capacity() when there is
+//       none), and pos_.lowest.second either the lowest free id above it or, when that is not
+//       known, the same as first.
 // Every write happens under the lock, so writers use load + store, not read-modify-write.
 // contains() and next_allocated() read bottom words without the lock (acquire, pairing with the
 // release stores of writers); the summary layers are read and written only under the lock.
@@ -308,17 +309,17 @@ class PidAllocator : private detail::PidOwner {
       : detail::PidOwner{&PidAllocator::on_handle},
         floor_(0),
         max_skip_(0),
-        skip_(0),
         kind_(Policy::Kind::lowest_first),
-        rng_(0) {}
+        rng_(0),
+        pos_{.lowest = {0, 0}} {}
   // A floor at or above capacity() is stored as capacity(); see allocate() for how it is used.
   constexpr explicit PidAllocator(Policy policy) noexcept
       : detail::PidOwner{&PidAllocator::on_handle},
         floor_(static_cast<Index>(policy.floor < capacity() ? policy.floor : capacity())),
         max_skip_(policy.max_skip),
-        skip_(skip_for(advance(policy.seed), policy.max_skip)),
         kind_(policy.kind),
-        rng_(advance(policy.seed)) {}
+        rng_(advance(policy.seed)),
+        pos_(start_position(policy)) {}
 
   PidAllocator(const PidAllocator&) = delete;
   PidAllocator& operator=(const PidAllocator&) = delete;
@@ -333,7 +334,8 @@ class PidAllocator : private detail::PidOwner {
   // An id chosen by the policy: lowest_first gives the lowest free id below limit(). Cyclic
   // kinds search from one past the last id handed out (plus the random skip) up to limit(),
   // then wrap to the floor (to 0 if the floor is at or above limit()); ids below the floor are
-  // therefore only handed out before the first wrap. An empty Pid when the search finds none.
+  // therefore only handed out before the first wrap. An empty Pid, changing nothing (random_cyclic
+  // draws no skip), when the search finds none.
   [[nodiscard]] Pid allocate() noexcept {
     detail::LockGuard<Lock> guard(lock_);
     const std::size_t id = take_next();
@@ -397,10 +399,16 @@ class PidAllocator : private detail::PidOwner {
     return true;
   }
 
-  // random_cyclic: restarts the skip generator (say, from the kernel's entropy pool after boot).
+  // random_cyclic: restarts the skip generator (say, from the kernel's entropy pool after boot),
+  // from the next allocation on. Does nothing under the other policies.
   void reseed(std::uint64_t seed) noexcept {
     detail::LockGuard<Lock> guard(lock_);
-    draw_skip(seed);
+    if (kind_ != Policy::Kind::random_cyclic) return;
+    // The next search's start already holds the skip drawn from the old state; swap it for one
+    // drawn from the new.
+    const std::uint64_t after_last = pos_.search_from - skip_for(rng_, max_skip_);
+    rng_ = advance(seed);
+    pos_.search_from = after_last + skip_for(rng_, max_skip_);
   }
 
   // The lowest allocated id >= from, or kNoId. Lock-free, O((result - from) / W) word loads.
@@ -426,8 +434,8 @@ class PidAllocator : private detail::PidOwner {
     for (std::size_t id = next_allocated(0); id != kNoId; id = next_allocated(id + 1)) visit(id);
   }
 
-  // Checks invariants (1) to (3) above and that the cursor and limit are in range. A debug aid
-  // for tests and fuzzers: takes the lock and reads every word, O(capacity / W).
+  // Checks invariants (1) to (3) above and that the next search start and the limit are in range. A
+  // debug aid for tests and fuzzers: takes the lock and reads every word, O(capacity / W).
   [[nodiscard]] bool check_invariants() const noexcept {
     detail::LockGuard<Lock> guard(lock_);
     std::size_t live = 0;
@@ -448,13 +456,16 @@ class PidAllocator : private detail::PidOwner {
       }
     }
     // With (1) and (2) verified, the search is trustworthy and can judge (3).
-    if (kind_ == Policy::Kind::lowest_first &&
-        (cursor_ != free_from_or_end(0) ||
-         (second_free_ != cursor_ && second_free_ != free_from_or_end(cursor_ + 1)))) {
+    if (kind_ == Policy::Kind::lowest_first) {
+      const LowestFree& lowest = pos_.lowest;
+      if (lowest.first != free_from_or_end(0) ||
+          (lowest.second != lowest.first && lowest.second != free_from_or_end(lowest.first + 1))) {
+        return false;
+      }
+    } else if (pos_.search_from > capacity() + std::uint64_t{max_skip_}) {
       return false;
     }
-    return cursor_ <= capacity() && limit_.load(std::memory_order_relaxed) <= capacity() &&
-           handles_ <= live;
+    return limit_.load(std::memory_order_relaxed) <= capacity() && handles_ <= live;
   }
 
   // ---- public interface ends here ----
@@ -607,38 +618,38 @@ class PidAllocator : private detail::PidOwner {
     return true;
   }
 
-  // Invariant (3): lowest_first remembers its next two answers, the lowest free id (cursor_) and
-  // the one above it (second_free_), so that under churn (recycle an id, allocate one) it never
-  // searches the bitmap: an id recycled below cursor_ becomes the lowest and the old lowest the
-  // second; allocate() takes cursor_ and moves up to second_free_. It searches only when the
-  // second is not known (second_free_ == cursor_), e.g. while filling up. At 4,194,304 ids that
-  // saved the four-layer walk of every churn step (churn99 21.4 -> 18.6 ns, docs/performance.md).
-  // The cyclic kinds leave second_free_ alone.
+  // Invariant (3): lowest_first remembers its next two answers, the lowest free id
+  // (pos_.lowest.first) and the one above it (pos_.lowest.second), so that under churn (recycle an
+  // id, allocate one) it never searches the bitmap: an id recycled below pos_.lowest.first becomes
+  // the lowest and the old lowest the second; allocate() takes pos_.lowest.first and moves up to
+  // pos_.lowest.second. It searches only when the second is not known (pos_.lowest.second ==
+  // pos_.lowest.first), e.g. while filling up. At 4,194,304 ids that saved the four-layer walk of
+  // every churn step (churn99 21.4 -> 18.6 ns, docs/performance.md).
   // `id` was just freed.
   [[gnu::always_inline]] void remember_free(std::size_t id) noexcept {
-    if (id < cursor_) {
-      second_free_ = cursor_;
-      cursor_ = static_cast<Index>(id);
-    } else if (id < second_free_) {
-      second_free_ = static_cast<Index>(id);
+    if (id < pos_.lowest.first) {
+      pos_.lowest.second = pos_.lowest.first;
+      pos_.lowest.first = static_cast<Index>(id);
+    } else if (id < pos_.lowest.second) {
+      pos_.lowest.second = static_cast<Index>(id);
     }
   }
 
   // `id` was just taken, and its bottom word is now `word_now`.
   [[gnu::always_inline]] void forget_free(std::size_t id, std::size_t word_now) noexcept {
-    if (id == cursor_) {
-      if (second_free_ == cursor_) {
+    if (id == pos_.lowest.first) {
+      if (pos_.lowest.second == pos_.lowest.first) {
         // Every id below `id` is taken, so the lowest free id now is the first one above it: in
         // the same word when it has one (read from the register, not from memory just written),
         // else found by a search from the next word.
         const std::size_t above = ~word_now & (detail::kAllOnes << (id % kW));
-        second_free_ = static_cast<Index>(
+        pos_.lowest.second = static_cast<Index>(
             above != 0 ? id / kW * kW + static_cast<std::size_t>(std::countr_zero(above))
                        : free_from_or_end((id / kW + 1) * kW));
       }
-      cursor_ = second_free_;
-    } else if (id == second_free_) {
-      second_free_ = cursor_;
+      pos_.lowest.first = pos_.lowest.second;
+    } else if (id == pos_.lowest.second) {
+      pos_.lowest.second = pos_.lowest.first;
     }
   }
 
@@ -651,38 +662,37 @@ class PidAllocator : private detail::PidOwner {
   std::size_t take_next() noexcept {
     const std::size_t lim = limit_.load(std::memory_order_relaxed);
     if (kind_ == Policy::Kind::lowest_first) {
-      const std::size_t id = cursor_;
+      const std::size_t id = pos_.lowest.first;
       if (id >= lim) return kNoId;  // capacity() too: nothing is free
       forget_free(id, take(id));
       return id;
     }
+    return kind_ == Policy::Kind::random_cyclic ? take_next_cyclic<true>(lim)
+                                                : take_next_cyclic<false>(lim);
+  }
+
+  // One copy per cyclic kind, so that cyclic's carries neither the draw nor a test of kind_ after
+  // its search: sharing one copy that tested kind_ there made cyclic `pair` 6.49 -> 6.77 ns and
+  // churn50 8.8 -> 9.2 at 2,048 ids (bench/ab.sh, three offsets x 2 rounds).
+  template <bool Random>
+  [[gnu::always_inline]] std::size_t take_next_cyclic(std::size_t lim) noexcept {
     const std::size_t wrap_to = floor_ < lim ? floor_ : 0;
-    std::size_t start = cursor_;
-    const std::size_t skip = kind_ == Policy::Kind::random_cyclic ? take_skip() : 0;
-    start = (start >= lim || skip >= lim - start) ? wrap_to : start + skip;
+    const std::size_t start =
+        pos_.search_from >= lim ? wrap_to : static_cast<std::size_t>(pos_.search_from);
     std::size_t id = find_free_from(start);
     if (id >= lim && start > wrap_to) {
       id = wrap_to == 0 ? find_lowest_free() : find_free_from(wrap_to);
     }
     if (id >= lim) return kNoId;  // kNoId too
     take(id);
-    cursor_ = static_cast<Index>(id + 1);
+    pos_.search_from = std::uint64_t{id} + 1 + (Random ? draw_skip() : 0);
     return id;
   }
 
-  // random_cyclic: the skip for this allocation was drawn by the previous one (or at
-  // construction), and the next one is drawn now. The draw is two dependent multiplies; done
-  // ahead, it runs beside this allocation's search instead of delaying its start.
-  std::size_t take_skip() noexcept {
-    const std::size_t skip = skip_;
-    draw_skip(rng_);
-    return skip;
-  }
-
-  // The generator's next state after `state`, and the skip drawn from it.
-  void draw_skip(std::uint64_t state) noexcept {
-    rng_ = advance(state);
-    skip_ = skip_for(rng_, max_skip_);
+  // random_cyclic: advances the generator and returns the skip for the next allocation.
+  std::uint32_t draw_skip() noexcept {
+    rng_ = advance(rng_);
+    return skip_for(rng_, max_skip_);
   }
 
   // PCG32 (O'Neill's XSH-RR): a 64-bit linear congruential state, advanced once per draw, and an
@@ -700,6 +710,29 @@ class PidAllocator : private detail::PidOwner {
     return static_cast<std::uint32_t>((out * max_skip) >> 32);
   }
 
+  // Where the next allocation looks, which differs by policy; kind_ says which member is in use.
+  struct LowestFree {
+    Index first;   // the lowest free id, which the next allocation takes as it is
+    Index second;  // see invariant (3)
+  };
+  union Position {
+    LowestFree lowest;  // lowest_first
+    // Cyclic kinds: where the next search starts, one past the last id handed out plus, for
+    // random_cyclic, the skip already drawn for it. Adding the skip when an allocation ends, not
+    // when the next begins, leaves the next search's start one load away, as cyclic's is:
+    // random_cyclic `pair` 7.89 -> 7.49 ns at 2,048 ids (bench/ab.sh, docs/performance.md).
+    // 64 bits, as the sum may exceed capacity(); at or above limit() it sends the search to the
+    // floor. Sharing storage with `lowest` keeps the bookkeeping ahead of the bitmap at 56 bytes,
+    // so that the top summary word shares their cache line.
+    std::uint64_t search_from;
+  };
+  static constexpr Position start_position(const Policy& policy) noexcept {
+    if (policy.kind == Policy::Kind::lowest_first) return Position{.lowest = {0, 0}};
+    return Position{.search_from = policy.kind == Policy::Kind::random_cyclic
+                                       ? skip_for(advance(policy.seed), policy.max_skip)
+                                       : 0};
+  }
+
   // Pid's way back in: recycles or detaches a handle's id.
   static void on_handle(detail::PidOwner& owner, std::size_t id, detail::HandleOp op) noexcept {
     auto& self = static_cast<PidAllocator&>(owner);
@@ -711,16 +744,12 @@ class PidAllocator : private detail::PidOwner {
   mutable Lock lock_{};
   std::atomic<Index> count_{0};  // allocated ids; written under the lock, read without it
   std::atomic<Index> limit_{static_cast<Index>(capacity())};
-  // Where the next allocation starts. Cyclic kinds: one past the last id handed out; the search
-  // starts there. lowest_first: the lowest free id, taken as it is (invariant (3)).
-  Index cursor_ = 0;
-  Index second_free_ = 0;  // lowest_first: invariant (3)
-  Index handles_ = 0;      // live Pid handles referring to this allocator
+  Index handles_ = 0;  // live Pid handles referring to this allocator
   const Index floor_;
   const std::uint32_t max_skip_;
-  std::uint32_t skip_;  // random_cyclic: the skip the next allocation uses
   const Policy::Kind kind_;
-  std::uint64_t rng_;  // random_cyclic: the generator state that skip_ was drawn from
+  std::uint64_t rng_;  // random_cyclic: the generator state of the last skip drawn
+  Position pos_;
   std::atomic<std::size_t> words_[kGeo.total_words]{};
 };
 
