@@ -23,6 +23,10 @@ struct TestAccess {
     return pids.pos_.lowest.second;
   }
   template <class Allocator>
+  static auto& search_from(Allocator& pids) {
+    return pids.pos_.search_from;
+  }
+  template <class Allocator>
   static std::size_t layers() {
     return Allocator::kLayers;
   }
@@ -70,6 +74,21 @@ TEST_CASE("check_invariants holds through normal use and catches corruption", "[
   SECTION("a padding bit set in the top word") {
     TestAccess::word(*pids, 2, 0)
         .fetch_or(std::size_t{1} << (std::numeric_limits<std::size_t>::digits - 1));
+    CHECK_FALSE(pids->check_invariants());
+  }
+}
+
+TEST_CASE("check_invariants catches a cyclic kind's next search start out of step",
+          "[invariants]") {
+  using Allocator = pidalloc::PidAllocator<4>;
+  for (const auto policy :
+       {pidalloc::Policy::cyclic(10), pidalloc::Policy::random_cyclic(10, 50, 3)}) {
+    auto pids = std::make_unique<Allocator>(policy);
+    for (int i = 0; i < 20; ++i) pids->allocate().release();
+    REQUIRE(pids->check_invariants());
+    // One past the last id plus the pending skip; anything further than the largest skip past
+    // capacity() cannot be one past an id, whatever the pending skip is.
+    TestAccess::search_from(*pids) = Allocator::capacity() + 50;
     CHECK_FALSE(pids->check_invariants());
   }
 }

@@ -434,7 +434,7 @@ class PidAllocator : private detail::PidOwner {
     for (std::size_t id = next_allocated(0); id != kNoId; id = next_allocated(id + 1)) visit(id);
   }
 
-  // Checks invariants (1) to (3) above and that the next search start and the limit are in range. A
+  // Checks invariants (1) to (3) above, the cyclic kinds' next search start, and the limit. A
   // debug aid for tests and fuzzers: takes the lock and reads every word, O(capacity / W).
   [[nodiscard]] bool check_invariants() const noexcept {
     detail::LockGuard<Lock> guard(lock_);
@@ -462,8 +462,12 @@ class PidAllocator : private detail::PidOwner {
           (lowest.second != lowest.first && lowest.second != free_from_or_end(lowest.first + 1))) {
         return false;
       }
-    } else if (pos_.search_from > capacity() + std::uint64_t{max_skip_}) {
-      return false;
+    } else {
+      // The next start is one past an id handed out (0 at first) plus, for random_cyclic, the skip
+      // drawn from the generator's current state; reseed() relies on that.
+      const std::uint64_t skip =
+          kind_ == Policy::Kind::random_cyclic ? skip_for(rng_, max_skip_) : 0;
+      if (pos_.search_from < skip || pos_.search_from - skip > capacity()) return false;
     }
     return limit_.load(std::memory_order_relaxed) <= capacity() && handles_ <= live;
   }
