@@ -406,9 +406,9 @@ class PidAllocator : private detail::PidOwner {
     if (kind_ != Policy::Kind::random_cyclic) return;
     // The next search's start already holds the skip drawn from the old state; swap it for one
     // drawn from the new.
-    const std::uint64_t after_last = pos_.search_from - skip_for(rng_, max_skip_);
+    const std::uint64_t after_last = pos_.search_from - pending_skip();
     rng_ = advance(seed);
-    pos_.search_from = after_last + skip_for(rng_, max_skip_);
+    pos_.search_from = after_last + pending_skip();
   }
 
   // The lowest allocated id >= from, or kNoId. Lock-free, O((result - from) / W) word loads.
@@ -463,10 +463,9 @@ class PidAllocator : private detail::PidOwner {
         return false;
       }
     } else {
-      // The next start is one past an id handed out (0 at first) plus, for random_cyclic, the skip
-      // drawn from the generator's current state; reseed() relies on that.
-      const std::uint64_t skip =
-          kind_ == Policy::Kind::random_cyclic ? skip_for(rng_, max_skip_) : 0;
+      // The next start is one past an id handed out (0 at first) plus, for random_cyclic, the
+      // pending skip; reseed() relies on that.
+      const std::uint64_t skip = kind_ == Policy::Kind::random_cyclic ? pending_skip() : 0;
       if (pos_.search_from < skip || pos_.search_from - skip > capacity()) return false;
     }
     return limit_.load(std::memory_order_relaxed) <= capacity() && handles_ <= live;
@@ -696,8 +695,12 @@ class PidAllocator : private detail::PidOwner {
   // random_cyclic: advances the generator and returns the skip for the next allocation.
   std::uint32_t draw_skip() noexcept {
     rng_ = advance(rng_);
-    return skip_for(rng_, max_skip_);
+    return pending_skip();
   }
+
+  // random_cyclic: the skip drawn from the generator's current state, which pos_.search_from
+  // already includes.
+  std::uint32_t pending_skip() const noexcept { return skip_for(rng_, max_skip_); }
 
   // PCG32 (O'Neill's XSH-RR): a 64-bit linear congruential state, advanced once per draw, and an
   // output that xor-shifts and rotates the state's high bits into 32, which skip_for() scales into
