@@ -311,7 +311,7 @@ class PidAllocator : private detail::PidOwner {
         max_skip_(0),
         kind_(Policy::Kind::lowest_first),
         rng_(0),
-        pos_{.lowest = {0, 0}} {}
+        pos_(start_position(Policy::Kind::lowest_first)) {}
   // A floor at or above capacity() is stored as capacity(); see allocate() for how it is used.
   constexpr explicit PidAllocator(Policy policy) noexcept
       : detail::PidOwner{&PidAllocator::on_handle},
@@ -319,7 +319,7 @@ class PidAllocator : private detail::PidOwner {
         max_skip_(policy.max_skip),
         kind_(policy.kind),
         rng_(advance(policy.seed)),
-        pos_(start_position(policy)) {}
+        pos_(start_position(policy.kind)) {}
 
   PidAllocator(const PidAllocator&) = delete;
   PidAllocator& operator=(const PidAllocator&) = delete;
@@ -700,7 +700,7 @@ class PidAllocator : private detail::PidOwner {
 
   // random_cyclic: the skip drawn from the generator's current state, which pos_.search_from
   // already includes.
-  std::uint32_t pending_skip() const noexcept { return skip_for(rng_, max_skip_); }
+  constexpr std::uint32_t pending_skip() const noexcept { return skip_for(rng_, max_skip_); }
 
   // PCG32 (O'Neill's XSH-RR): a 64-bit linear congruential state, advanced once per draw, and an
   // output that xor-shifts and rotates the state's high bits into 32, which skip_for() scales into
@@ -733,11 +733,11 @@ class PidAllocator : private detail::PidOwner {
     // so that the top summary word shares their cache line.
     std::uint64_t search_from;
   };
-  static constexpr Position start_position(const Policy& policy) noexcept {
-    if (policy.kind == Policy::Kind::lowest_first) return Position{.lowest = {0, 0}};
-    return Position{.search_from = policy.kind == Policy::Kind::random_cyclic
-                                       ? skip_for(advance(policy.seed), policy.max_skip)
-                                       : 0};
+  // Called by the constructors after max_skip_ and rng_ are set: random_cyclic's first search
+  // starts at its first pending skip, as every later one starts one past an id plus that skip.
+  constexpr Position start_position(Policy::Kind kind) const noexcept {
+    if (kind == Policy::Kind::lowest_first) return Position{.lowest = {0, 0}};
+    return Position{.search_from = kind == Policy::Kind::random_cyclic ? pending_skip() : 0};
   }
 
   // Pid's way back in: recycles or detaches a handle's id.
