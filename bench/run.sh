@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmark suite (Release), runs every competitor on every workload in one run, and
-# prints the comparison table with every ratio target of the issue marked PASS/FAIL.
+# prints the comparison tables with every speed target marked PASS/FAIL (bench/report.py).
 # Usage: bench/run.sh [--quick] [--plot PNG] [--build-only]
 #   --quick       one short measurement of one build (under two minutes on a 2-core machine);
 #                 default: the suite built at three code placements, one 0.3 s measurement of
