@@ -50,6 +50,36 @@ TEST_CASE("cyclic skips live ids and wraps to the floor", "[policy]") {
   CHECK(*after == floor + 1);  // wrapped: the first free id at or above the floor
 }
 
+TEST_CASE("cyclic searches below the floor until its cursor has passed it, as Linux", "[policy]") {
+  // Linux's alloc_pid() searches from its cursor and then again from pid_min, which is 1 until
+  // the cursor has passed RESERVED_PIDS (the floor here) and RESERVED_PIDS after.
+  pidalloc::PidAllocator<14> pids{Policy::cyclic(300)};  // 896 ids on 64-bit, 448 on 32-bit
+  REQUIRE(pids.set_limit(400));
+  CHECK(pids.allocate_at(0).release() == 0);  // Linux never hands out 0
+  std::vector<pidalloc::Pid> procs;  // procs[i] holds id i + 1
+  for (std::size_t i = 1; i <= 11; ++i) {
+    procs.push_back(pids.allocate());
+    CHECK(*procs.back() == i);
+  }
+  for (std::size_t id = 12; id < 400; ++id) {
+    procs.push_back(pids.allocate_at(id));
+    REQUIRE(procs.back());
+  }
+  procs[4].reset();  // id 5 is free again; the cursor (12) is below the floor
+  CHECK_FALSE(pids.full());
+  procs[4] = pids.allocate();
+  CHECK(*procs[4] == 5);
+  CHECK(pids.check_invariants());
+
+  procs[300].reset();  // id 301: the search from the cursor (6) finds it and passes the floor
+  procs[300] = pids.allocate();
+  CHECK(*procs[300] == 301);
+  procs[6].reset();  // id 7 is free, but below the floor, which the cursor (302) has passed
+  CHECK_FALSE(pids.allocate());
+  CHECK_FALSE(pids.full());
+  CHECK(pids.check_invariants());
+}
+
 TEST_CASE("cyclic with a floor at or above limit wraps to 0", "[policy]") {
   pidalloc::PidAllocator<1> pids{Policy::cyclic(1000)};
   const std::size_t cap = pids.capacity();

@@ -187,7 +187,8 @@ constexpr Geometry make_geometry(std::size_t bottom_words) noexcept {
     bits = words;  // one bit per word of the layer below
     words = (words + kWordBits - 1) / kWordBits;
   }
-  // Top layer first: the summary words, which every operation touches, share the first lines.
+  // Top layer first in this logical order; PidAllocator stores it backwards, so that the summary
+  // words, which every operation touches, end the array and share lines with the lock after it.
   std::size_t next = 0;
   for (std::size_t k = g.layers; k-- > 0;) {
     g.first[k] = next;
@@ -274,7 +275,8 @@ class Pid {
 
 // PidAllocator<Order, Lock> manages the ids [0, Order * W), W = bits in std::size_t.
 //
-// Layout: one flat array of std::atomic<std::size_t> words holding `layers` bitmaps, top first.
+// Layout: one flat array of std::atomic<std::size_t> words holding `layers` bitmaps, top last
+// (see word()), followed by the lock and the bookkeeping.
 //   layer 0 (bottom): Order words, bit i set <=> id i is allocated;
 //   layer k > 0: bit j set <=> word j of layer k-1 is full (all of its meaningful bits set);
 //   the top layer is a single word. Bits of an upper layer's last word past the end of the layer
@@ -333,9 +335,9 @@ class PidAllocator : private detail::PidOwner {
 
   // An id chosen by the policy: lowest_first gives the lowest free id below limit(). Cyclic
   // kinds search from one past the last id handed out (plus the random skip) up to limit(),
-  // then wrap to the floor (to 0 if the floor is at or above limit()); ids below the floor are
-  // therefore only handed out before the first wrap. An empty Pid, changing nothing (random_cyclic
-  // draws no skip), when the search finds none.
+  // then again from the floor, or from 0 while the last id handed out is below the floor (as
+  // Linux, whose RESERVED_PIDS is the floor) or the floor is at or above limit(). An empty Pid,
+  // changing nothing (random_cyclic draws no skip), when the search finds none.
   [[nodiscard]] Pid allocate() noexcept {
     detail::LockGuard<Lock> guard(lock_);
     const std::size_t id = take_next();
@@ -358,10 +360,7 @@ class PidAllocator : private detail::PidOwner {
   // Frees an id given up by Pid::release(). false, changing nothing, when `id` is out of range
   // or not allocated. Recycling an id that a live Pid still owns is a contract violation: the
   // handle would later free it a second time (release() it first).
-  // Always inlined, so that g++ does not split off the part after the range check: for Orders
-  // whose bitmaps share a shape that part is the same code, g++ 12 merges the copies, and then
-  // warns (-Warray-bounds) that a larger Order's ids overrun the smaller Order's array.
-  [[gnu::always_inline]] bool recycle(std::size_t id) noexcept {
+  bool recycle(std::size_t id) noexcept {
     if (id >= capacity()) return false;
     detail::LockGuard<Lock> guard(lock_);
     return give_back(id);
@@ -483,11 +482,15 @@ class PidAllocator : private detail::PidOwner {
   using Index = std::conditional_t<(capacity() <= std::numeric_limits<std::uint32_t>::max()),
                                    std::uint32_t, std::size_t>;
 
+  // Every access to words_ goes through these two. words_ holds the flat layout backwards (the
+  // bottom layer's first word last), so that every address is computed from total_words, which
+  // differs between any two Orders: with an offset shared by several Orders, g++ 12 merges their
+  // identical code (identical code folding) and then reports false -Warray-bounds.
   std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) noexcept {
-    return words_[kGeo.first[layer] + index];
+    return words_[kGeo.total_words - 1 - (kGeo.first[layer] + index)];
   }
   const std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) const noexcept {
-    return words_[kGeo.first[layer] + index];
+    return words_[kGeo.total_words - 1 - (kGeo.first[layer] + index)];
   }
   std::atomic<std::size_t>& bottom(std::size_t index) noexcept { return word(0, index); }
   const std::atomic<std::size_t>& bottom(std::size_t index) const noexcept {
@@ -679,17 +682,25 @@ class PidAllocator : private detail::PidOwner {
   // churn50 8.8 -> 9.2 at 2,048 ids (bench/ab.sh, three offsets x 2 rounds).
   template <bool Random>
   [[gnu::always_inline]] std::size_t take_next_cyclic(std::size_t lim) noexcept {
-    const std::size_t wrap_to = floor_ < lim ? floor_ : 0;
-    const std::size_t start =
-        pos_.search_from >= lim ? wrap_to : static_cast<std::size_t>(pos_.search_from);
-    std::size_t id = find_free_from(start);
-    if (id >= lim && start > wrap_to) {
-      id = wrap_to == 0 ? find_lowest_free() : find_free_from(wrap_to);
+    const std::uint64_t from = pos_.search_from;
+    std::size_t id = from < lim ? find_free_from(static_cast<std::size_t>(from)) : kNoId;
+    if (id >= lim) {
+      const std::size_t wrap_to = wrap_point<Random>(lim);
+      if (from > wrap_to) id = wrap_to == 0 ? find_lowest_free() : find_free_from(wrap_to);
     }
     if (id >= lim) return kNoId;  // kNoId too
     take(id);
     pos_.search_from = std::uint64_t{id} + 1 + (Random ? draw_skip() : 0);
     return id;
+  }
+
+  // Where a cyclic search goes when the search from its start finds nothing: the floor once the
+  // last id handed out has reached it, 0 before (as Linux's alloc_pid(), whose lowest id is 1
+  // until its cursor has passed RESERVED_PIDS), and 0 when the floor is at or above the limit.
+  template <bool Random>
+  std::size_t wrap_point(std::size_t lim) const noexcept {
+    const std::uint64_t after_last = pos_.search_from - (Random ? pending_skip() : 0);
+    return after_last > floor_ && floor_ < lim ? floor_ : 0;
   }
 
   // random_cyclic: advances the generator and returns the skip for the next allocation.
@@ -748,6 +759,7 @@ class PidAllocator : private detail::PidOwner {
     if (op == detail::HandleOp::recycle) self.give_back(id);
   }
 
+  std::atomic<std::size_t> words_[kGeo.total_words]{};
   mutable Lock lock_{};
   std::atomic<Index> count_{0};  // allocated ids; written under the lock, read without it
   std::atomic<Index> limit_{static_cast<Index>(capacity())};
@@ -757,7 +769,6 @@ class PidAllocator : private detail::PidOwner {
   const Policy::Kind kind_;
   std::uint64_t rng_;  // random_cyclic: the generator state of the last skip drawn
   Position pos_;
-  std::atomic<std::size_t> words_[kGeo.total_words]{};
 };
 
 }  // namespace pidalloc

@@ -101,7 +101,8 @@ struct Model {
     const auto it = free.lower_bound(below);
     return it == free.begin() ? kNoId : *std::prev(it);
   }
-  [[nodiscard]] std::size_t wrap_to() const { return floor < limit ? floor : 0; }
+  // Linux's rule: below the floor too, until the last id allocate() handed out reaches it.
+  [[nodiscard]] std::size_t wrap_to() const { return cursor > floor && floor < limit ? floor : 0; }
 
   // What a search starting at `start` finds: the first free id from there to the limit, else
   // (only when it started above the wrap point) the first free id from the wrap point.
