@@ -1,0 +1,270 @@
+// Instantiates and runs every public member of pid_allocator.hpp and hosted.hpp, for a range of
+// Orders, locks and policies, so that scripts/test-steps/51-warnings.sh can build it with each
+// compiler the README names at -O2 and -O3 under -Wall -Wextra -Wpedantic -Wconversion -Wshadow
+// -Werror: a warning that users' builds would see from the header fails the step. Running it
+// checks the answers too, so that a "fix" for a warning cannot quietly change behaviour.
+// Exit code 0 when every check passes; otherwise each failure is printed with its Order, lock
+// and policy. Build with -DEXPECT_FORMAT=1 where <format> must be there (libc++ 19), so that its
+// checks cannot be skipped without notice.
+#include <pid_allocator/hosted.hpp>
+#include <pid_allocator/pid_allocator.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <iomanip>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#if defined(EXPECT_FORMAT) && !defined(__cpp_lib_format)
+#error "EXPECT_FORMAT is set but this standard library defines no __cpp_lib_format"
+#endif
+
+namespace {
+
+using pidalloc::kNoId;
+using pidalloc::Pid;
+using pidalloc::Policy;
+
+// A lock as a user might write one: lock() and unlock() only, neither noexcept, no try_lock.
+class TestAndSetLock {
+ public:
+  void lock() {
+    while (held_.exchange(true, std::memory_order_acquire)) {
+    }
+  }
+  void unlock() { held_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> held_{false};
+};
+
+template <class Lock>
+constexpr const char* kLockName = "?";
+template <>
+constexpr const char* kLockName<pidalloc::Spinlock> = "Spinlock";
+template <>
+constexpr const char* kLockName<std::mutex> = "std::mutex";
+template <>
+constexpr const char* kLockName<TestAndSetLock> = "TestAndSetLock";
+
+int g_failures = 0;
+
+// What a failed check prints besides its condition: which combination was running.
+struct Context {
+  std::size_t order;
+  const char* lock;
+  const char* policy;
+};
+
+void report(bool ok, const char* what, int line, const Context& ctx) {
+  if (ok) return;
+  ++g_failures;
+  std::fprintf(stderr, "every_member.cpp:%d: Order %zu, %s, %s: check failed: %s\n", line,
+               ctx.order, ctx.lock, ctx.policy, what);
+}
+#define CHECK(cond) report(static_cast<bool>(cond), #cond, __LINE__, ctx)
+
+// operator<<, std::hash<Pid> and (where <format> exists) std::formatter<Pid> on a live handle
+// holding `id` and on an empty one.
+void check_hosted(const Pid& live, std::size_t id, const Context& ctx) {
+  const std::string text = std::to_string(id);
+  const std::string right6 = std::string(text.size() < 6 ? 6 - text.size() : 0, ' ') + text;
+  std::ostringstream out;
+  out << live << ' ' << Pid{} << ' ' << std::setw(6) << live;
+  CHECK(out.str() == text + " none " + right6);
+  CHECK(std::hash<Pid>{}(live) == std::hash<std::size_t>{}(id));
+#if defined(__cpp_lib_format)
+  CHECK(std::format("{}", live) == text);
+  CHECK(std::format("{}", Pid{}) == "none");
+  CHECK(std::format("{:>6}", live) == right6);
+  CHECK(std::format("{:#x}", live) == std::format("{:#x}", id));
+  CHECK(std::format(L"{}", Pid{}) == L"none");
+#endif
+}
+
+// One allocator's whole life: fill it to capacity, recycle ids by every route a handle offers,
+// lower and restore the limit, reseed, iterate, and empty it, checking each answer.
+template <std::size_t Order, class Lock>
+void exercise(const Policy policy, const char* policy_name, bool default_constructed) {
+  using Allocator = pidalloc::PidAllocator<Order, Lock>;
+  const Context ctx{Order, kLockName<Lock>, policy_name};
+  constexpr std::size_t cap = Allocator::capacity();
+  static_assert(cap == Order * 64 || sizeof(std::size_t) != 8);
+
+  // The allocator outlives every handle: it is declared first.
+  auto a =
+      default_constructed ? std::make_unique<Allocator>() : std::make_unique<Allocator>(policy);
+  CHECK(a->empty() && a->size() == 0 && !a->full());
+  CHECK(a->limit() == cap);
+  CHECK(a->next_allocated(0) == kNoId);
+  CHECK(a->check_invariants());
+
+  // Fill: allocate() until it finds nothing; random_cyclic may skip ids below its floor before the
+  // first wrap and never come back to them, so allocate_at() takes whatever is left.
+  std::vector<Pid> by_id(cap);
+  const bool sequential = policy.kind != Policy::Kind::random_cyclic;
+  std::size_t handed_out = 0;
+  for (Pid p = a->allocate(); p; p = a->allocate()) {
+    const std::size_t id = p.get();
+    CHECK(id < cap && *p == id && a->contains(id));
+    if (id >= cap || by_id[id]) {
+      report(false, "an id handed out twice or out of range", __LINE__, ctx);
+      return;
+    }
+    if (sequential) CHECK(id == handed_out);
+    by_id[id] = std::move(p);
+    CHECK(!p && p.get() == kNoId);  // NOLINT(bugprone-use-after-move): moved-from is specified
+    ++handed_out;
+  }
+  for (std::size_t id = 0; id < cap; ++id) {
+    if (!by_id[id]) by_id[id] = a->allocate_at(id);
+    CHECK(by_id[id] && by_id[id].get() == id);
+  }
+  CHECK(sequential ? handed_out == cap : handed_out + policy.floor >= cap);
+  CHECK(a->full() && a->size() == cap && !a->empty());
+  CHECK(!a->allocate() && a->allocate().get() == kNoId);
+  CHECK(!a->allocate_at(0) && !a->allocate_at(cap) && !a->allocate_at(kNoId));
+  CHECK(a->next_allocated(0) == 0 && a->next_allocated(cap - 1) == cap - 1);
+  CHECK(a->next_allocated(cap) == kNoId && !a->contains(cap) && !a->contains(kNoId));
+  CHECK(a->check_invariants());
+
+  // Free four ids, each by another route: reset(), move-assigning an empty handle, release() then
+  // recycle(), and the destructor of a handle it was moved into.
+  const std::size_t freed[] = {0, cap / 3, cap / 2, cap - 1};
+  by_id[freed[0]].reset();
+  CHECK(!by_id[freed[0]] && by_id[freed[0]].get() == kNoId);
+  by_id[freed[1]] = Pid{};
+  const std::size_t released = by_id[freed[2]].release();
+  CHECK(released == freed[2] && !by_id[freed[2]] && a->contains(released));
+  CHECK(a->recycle(released) && !a->recycle(released) && !a->recycle(cap) && !a->recycle(kNoId));
+  {
+    const Pid moved(std::move(by_id[freed[3]]));
+    CHECK(moved.get() == freed[3] && !by_id[freed[3]]);  // NOLINT(bugprone-use-after-move)
+  }
+  for (const std::size_t id : freed) CHECK(!a->contains(id) && !a->recycle(id));
+  CHECK(a->size() == cap - 4 && !a->full());
+  CHECK(a->next_allocated(0) == 1 && a->next_allocated(freed[1]) == freed[1] + 1);
+  CHECK(a->next_allocated(freed[2]) == freed[2] + 1 && a->next_allocated(freed[3]) == kNoId);
+  std::size_t visited = 0;
+  std::size_t previous = 0;
+  bool ascending = true;
+  a->for_each_allocated([&](std::size_t id) noexcept {
+    ascending = ascending && (visited == 0 || id > previous) && by_id[id];
+    previous = id;
+    ++visited;
+  });
+  CHECK(visited == cap - 4 && ascending);
+  CHECK(a->check_invariants());
+
+  // Below a limit of cap - 1 three of the four free ids may be handed out; the cyclic kinds have
+  // wrapped, so they skip id 0, which is below their floor, and only allocate_at() reaches it.
+  const bool cyclic = policy.kind != Policy::Kind::lowest_first;
+  CHECK(!a->set_limit(cap + 1) && a->limit() == cap);
+  CHECK(a->set_limit(cap - 1) && a->limit() == cap - 1);
+  for (std::size_t i = cyclic ? 1 : 0; i < 3; ++i) {
+    Pid p = a->allocate();
+    const std::size_t id = p.get();
+    // In order, except that random_cyclic's cursor may sit between the two, in either order.
+    const bool random = policy.kind == Policy::Kind::random_cyclic;
+    CHECK(id == freed[i] || (random && (id == freed[1] || id == freed[2])));
+    if (id >= cap || by_id[id]) {
+      report(false, "an id handed out twice or out of range", __LINE__, ctx);
+      return;
+    }
+    by_id[id] = std::move(p);
+  }
+  if (cyclic) {
+    CHECK(!a->allocate() && !a->full());
+    by_id[0] = a->allocate_at(0);
+    CHECK(by_id[0].get() == 0);
+  }
+  CHECK(!a->allocate() && !a->allocate_at(cap - 1) && a->full());
+  CHECK(a->check_invariants());
+  CHECK(a->set_limit(cap) && a->limit() == cap && !a->full());
+  by_id[cap - 1] = a->allocate();
+  CHECK(by_id[cap - 1].get() == cap - 1 && a->full() && a->size() == cap);
+
+  // A reseed keeps the state consistent, and the one free id is still the one handed out.
+  a->reseed(0x5eed);
+  CHECK(a->check_invariants());
+  const std::size_t lone = cap - 2;  // above the cyclic kinds' floor
+  by_id[lone].reset();
+  by_id[lone] = a->allocate();
+  CHECK(by_id[lone].get() == lone && a->full());
+
+  // Comparisons: by id, an empty handle (kNoId) last.
+  CHECK(by_id[1] == by_id[1] && !(by_id[1] == by_id[2]) && Pid{} == Pid{});
+  CHECK(by_id[1] < by_id[2] && (by_id[2] <=> by_id[1]) > 0 && by_id[cap - 1] < Pid{});
+  check_hosted(by_id[cap - 1], cap - 1, ctx);
+
+  // Handles that are destroyed recycle their ids; an empty allocator again.
+  by_id.clear();
+  CHECK(a->empty() && a->size() == 0 && a->next_allocated(0) == kNoId && !a->full());
+  CHECK(a->check_invariants());
+}
+
+template <std::size_t Order, class Lock>
+void exercise_policies() {
+  // Below capacity() / 3 (the test frees that id and expects it back), not on a word boundary.
+  constexpr std::size_t wrap_floor = Order * 16 + 5;
+  exercise<Order, Lock>(Policy::lowest_first(), "default constructor", true);
+  exercise<Order, Lock>(Policy::lowest_first(), "lowest_first()", false);
+  exercise<Order, Lock>(Policy::cyclic(wrap_floor), "cyclic(wrap_floor)", false);
+  exercise<Order, Lock>(Policy::random_cyclic(wrap_floor, 37, 0x1234'5678'9abc'def0),
+                        "random_cyclic", false);
+}
+
+template <class Lock, std::size_t... Orders>
+void exercise_orders() {
+  (exercise_policies<Orders, Lock>(), ...);
+}
+
+template <class... Locks>
+void exercise_locks() {
+  (exercise_orders<Locks, 1, 2, 3, 63, 64, 65, 1024, 65536>(), ...);
+}
+
+void exercise_spinlock() {
+  const Context ctx{0, "Spinlock", "lock/try_lock/unlock"};
+  pidalloc::Spinlock spin;
+  spin.lock();
+  CHECK(!spin.try_lock());
+  spin.unlock();
+  CHECK(spin.try_lock());
+  spin.unlock();
+  const std::lock_guard<pidalloc::Spinlock> guard(spin);
+  CHECK(!spin.try_lock());
+}
+
+// The constexpr constructors: an allocator with a policy that needs no dynamic initialisation.
+constinit pidalloc::PidAllocator<2> g_constinit{Policy::random_cyclic(3, 5, 7)};
+
+}  // namespace
+
+int main() {
+  exercise_spinlock();
+  {
+    const Context ctx{2, "Spinlock", "constinit random_cyclic"};
+    const Pid p = g_constinit.allocate();
+    CHECK(p && g_constinit.contains(p.get()) && g_constinit.check_invariants());
+  }
+  exercise_locks<pidalloc::Spinlock, std::mutex, TestAndSetLock>();
+#if defined(__cpp_lib_format)
+  const char* const format = "with std::formatter<Pid>";
+#else
+  const char* const format = "without <format>";
+#endif
+  if (g_failures != 0) {
+    std::fprintf(stderr, "every_member: %d checks failed (%s)\n", g_failures, format);
+    return 1;
+  }
+  std::printf("every_member: all checks passed (%s)\n", format);
+  return 0;
+}
