@@ -37,7 +37,7 @@ per_op() {  # workload competitor capacity
   awk -v a="$one" -v b="$two" -v n="$n" 'BEGIN { printf "%.0f", (b - a) / n }'
 }
 
-competitors=(ours_lowest ours_cyclic port floor harness)
+competitors=(ours_lowest ours_raw ours_cyclic port floor harness)
 printf 'instructions per allocate+recycle pair (valgrind --tool=callgrind)\n'
 printf '%-9s %10s' workload capacity; printf ' %12s' "${competitors[@]}"; printf '\n'
 for workload in pair churn50 churn99; do

@@ -6,8 +6,8 @@
 //
 // Usage: pidalloc_bench_callgrind WORKLOAD COMPETITOR CAPACITY OPERATIONS
 //   WORKLOAD   pair | churn50 | churn99     (one operation = one allocate + recycle pair)
-//   COMPETITOR ours_lowest | ours_cyclic | port | floor | harness (churn only: the loop alone)
-//   CAPACITY   2048 | 65536 | 4194304       (ignored by floor)
+//   COMPETITOR ours_lowest | ours_raw | ours_cyclic | port | floor | harness (churn only: the loop
+//   alone) CAPACITY   2048 | 65536 | 4194304       (ignored by floor)
 // Instrumentation is switched on only around the measured loop when valgrind's header is there,
 // which keeps setup at 4,194,304 ids from taking minutes under callgrind.
 #include "competitors.hpp"
@@ -104,6 +104,8 @@ int main(int argc, char** argv) {
   bool ok = false;
   if (competitor == "ours_lowest") {
     ok = run_at<OursLowest>(workload, capacity, operations);
+  } else if (competitor == "ours_raw") {
+    ok = run_at<OursRaw>(workload, capacity, operations);
   } else if (competitor == "ours_cyclic") {
     ok = run_at<OursCyclic>(workload, capacity, operations);
   } else if (competitor == "port") {

@@ -27,6 +27,7 @@
 #include <new>
 #include <set>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #if defined(__linux__)
@@ -118,24 +119,30 @@ enum class Flavor { lowest_first, cyclic, random_cyclic, limited };
 
 // pidalloc::PidAllocator with one of its policies. Ids go in and out through pidalloc::Pid, the
 // library's normal interface: allocate() takes the lock once and the handle's reset() once.
+// Wrap floor 0 for the cyclic kinds: with a Linux-like floor the ids below it are out of reach
+// after the first wrap, so "fill to capacity" and "99% occupancy" would not mean the same thing
+// as for lowest-first.
+template <Flavor F>
+using PolicyOf = std::conditional_t<
+    F == Flavor::cyclic, pidalloc::Cyclic<0>,
+    std::conditional_t<F == Flavor::random_cyclic, pidalloc::RandomCyclic<0, 64, 42>,
+                       pidalloc::LowestFirst>>;
+
 template <std::size_t Order, Flavor F, class Lock = pidalloc::Spinlock>
 class Ours {
  public:
-  using Allocator = pidalloc::PidAllocator<Order, Lock>;
+  using Allocator = pidalloc::PidAllocator<Order, Lock, PolicyOf<F>>;
   using Handle = pidalloc::Pid;
   static constexpr std::size_t kCapacity = Allocator::capacity();
   static constexpr std::string_view kName = F == Flavor::lowest_first    ? "ours_lowest"
                                             : F == Flavor::cyclic        ? "ours_cyclic"
                                             : F == Flavor::random_cyclic ? "ours_random"
                                                                          : "ours_limit";
-  // Wrap floor 0 for the cyclic kinds: with a Linux-like floor the ids below it are out of reach
-  // after the first wrap, so "fill to capacity" and "99% occupancy" would not mean the same thing
-  // as for lowest-first. The limit sits above 99% occupancy so that every workload still runs,
-  // with the limit check on every allocation.
-  static constexpr std::size_t kFloor = 0;
+  // The limit sits above 99% occupancy so that every workload still runs, with the limit check
+  // on every allocation.
   static constexpr std::size_t kLimit = kCapacity - kCapacity / 256;
 
-  Ours() : impl_(std::make_unique<Allocator>(policy())) {
+  Ours() : impl_(std::make_unique<Allocator>()) {
     if constexpr (F == Flavor::limited) impl_->set_limit(kLimit);
   }
   Handle acquire() noexcept { return impl_->allocate(); }
@@ -148,12 +155,6 @@ class Ours {
   }
 
  private:
-  static constexpr pidalloc::Policy policy() noexcept {
-    if constexpr (F == Flavor::cyclic) return pidalloc::Policy::cyclic(kFloor);
-    if constexpr (F == Flavor::random_cyclic)
-      return pidalloc::Policy::random_cyclic(kFloor, 64, 42);
-    return pidalloc::Policy::lowest_first();
-  }
   std::unique_ptr<Allocator> impl_;
 };
 
@@ -198,6 +199,26 @@ class IdSubject {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// pidalloc::PidAllocator (lowest-first) through its raw-id members, allocate_id() and recycle(),
+// as a kernel that stores plain integers uses it: the same work as the port's interface.
+template <std::size_t Order>
+class RawIds {
+ public:
+  [[nodiscard]] static constexpr std::size_t capacity() noexcept {
+    return pidalloc::PidAllocator<Order>::capacity();
+  }
+  [[nodiscard]] std::size_t allocate() noexcept { return pids_.allocate_id(); }
+  bool recycle(std::size_t id) noexcept { return pids_.recycle(id); }
+  [[nodiscard]] bool contains(std::size_t id) const noexcept { return pids_.contains(id); }
+
+ private:
+  pidalloc::PidAllocator<Order> pids_;
+};
+
+inline constexpr char kRawName[] = "ours_raw";
+template <std::size_t Order>
+using OursRaw = IdSubject<RawIds<Order>, kRawName>;
 
 inline constexpr char kPortName[] = "port";
 inline constexpr char kVectorName[] = "vector";

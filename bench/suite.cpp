@@ -271,6 +271,7 @@ void register_all() {
     register_single_threaded<OursCyclic>(FillDrain::everywhere, false);
     register_single_threaded<OursRandom>(FillDrain::nowhere, false);
     register_single_threaded<OursLimit>(FillDrain::nowhere, false);
+    register_single_threaded<OursRaw>(FillDrain::nowhere, true);
     // The port's fill at 4,194,304 ids reads ~n^2/128 = 1.4e11 words per iteration: not run.
     register_single_threaded<Port>(FillDrain::below_largest, true);
     register_single_threaded<Vector>(FillDrain::everywhere, false);  // no cheap contains()

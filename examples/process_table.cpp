@@ -16,7 +16,7 @@ struct Process {
 };
 
 // 8 * 64 = 512 ids; wrap back to 300 after reaching the top, as Linux does after pid_max.
-constinit pidalloc::PidAllocator<8> pids{pidalloc::Policy::cyclic(300)};
+constinit pidalloc::PidAllocator<8, pidalloc::Spinlock, pidalloc::Cyclic<300>> pids;
 
 class ProcessTable {
  public:

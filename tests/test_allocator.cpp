@@ -19,7 +19,7 @@ constexpr std::size_t kW = std::numeric_limits<std::size_t>::digits;
 // Constant initialisation: no static constructor runs for these.
 constinit pidalloc::PidAllocator<32> g_pids;
 constinit pidalloc::PidAllocator<4, std::mutex> g_mutex_pids;
-constinit pidalloc::PidAllocator<2> g_cyclic_pids{pidalloc::Policy::cyclic(10)};
+constinit pidalloc::PidAllocator<2, pidalloc::Spinlock, pidalloc::Cyclic<10>> g_cyclic_pids;
 
 // The documented footprint bound: capacity/8 bytes + 2% + 64 bytes for lock and bookkeeping.
 // The summary layers add 1/63 of the bitmap with 64-bit words (1.6%), but 1/31 with 32-bit

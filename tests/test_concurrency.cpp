@@ -36,9 +36,9 @@ TEST_CASE("no id is held twice under contention (std::mutex)", "[concurrency]") 
 }
 
 TEST_CASE("no id is held twice under contention (cyclic and random policies)", "[concurrency]") {
-  pidalloc::PidAllocator<2> cyclic{pidalloc::Policy::cyclic(30)};
+  pidalloc::PidAllocator<2, pidalloc::Spinlock, pidalloc::Cyclic<30>> cyclic;
   hammer(cyclic, 12, 20000);
-  pidalloc::PidAllocator<2> random{pidalloc::Policy::random_cyclic(30, 17, 99)};
+  pidalloc::PidAllocator<2, pidalloc::Spinlock, pidalloc::RandomCyclic<30, 17, 99>> random;
   hammer(random, 12, 20000);
 }
 

@@ -28,16 +28,23 @@ std::string streamed(const T& value) {
 
 }  // namespace
 
-TEST_CASE("std::hash<Pid> is the hash of its id", "[hosted]") {
+TEST_CASE("std::hash<Pid> agrees with ==: allocator and id", "[hosted]") {
   pidalloc::PidAllocator<4> pids;
+  pidalloc::PidAllocator<4> other;
   const std::hash<pidalloc::Pid> hash_pid;
-  const std::hash<std::size_t> hash_id;
   auto first = pids.allocate();
+  auto same_id_elsewhere = other.allocate();
+  REQUIRE(*first == *same_id_elsewhere);
   auto at_100 = pids.allocate_at(100);
-  REQUIRE(first);
   REQUIRE(at_100);
-  CHECK(hash_pid(first) == hash_id(*first));
-  CHECK(hash_pid(at_100) == hash_id(100));
+  // Equal handles hash equal: the same handle, moved, keeps its hash.
+  const std::size_t before = hash_pid(at_100);
+  pidalloc::Pid moved = std::move(at_100);
+  CHECK(hash_pid(moved) == before);
+  // Handles that differ in allocator or id should hash apart (not required, but a hash that
+  // ignored either would make these collide every time).
+  CHECK(hash_pid(first) != hash_pid(same_id_elsewhere));
+  CHECK(hash_pid(first) != hash_pid(moved));
   // Empty handles compare equal, so they must hash equal too.
   const pidalloc::Pid empty_a;
   const pidalloc::Pid empty_b;

@@ -96,14 +96,13 @@ TEST_CASE("a lock that sleeps inside lock() and unlock() does not break correctn
 TEST_CASE(
     "a lock that sleeps inside lock() and unlock() does not break correctness (cyclic, 3 layers)",
     "[concurrency][hostile-lock]") {
-  auto pids =
-      std::make_unique<pidalloc::PidAllocator<65, HostileLock>>(pidalloc::Policy::cyclic(50));
+  auto pids = std::make_unique<pidalloc::PidAllocator<65, HostileLock, pidalloc::Cyclic<50>>>();
   churn_through_hostile_lock(*pids, 40, 800);
 }
 
 TEST_CASE(
     "a lock that sleeps inside lock() and unlock() does not break correctness (random_cyclic)",
     "[concurrency][hostile-lock]") {
-  pidalloc::PidAllocator<1, HostileLock> pids{pidalloc::Policy::random_cyclic(3, 11, 7)};
+  pidalloc::PidAllocator<1, HostileLock, pidalloc::RandomCyclic<3, 11, 7>> pids;
   churn_through_hostile_lock(pids, 12, 1500);
 }

@@ -59,7 +59,7 @@ TEST_CASE("lowering the limit below live ids keeps them valid until recycled", "
 }
 
 TEST_CASE("cyclic allocation wraps at the limit, not at capacity", "[limit]") {
-  pidalloc::PidAllocator<4> pids{pidalloc::Policy::cyclic(5)};
+  pidalloc::PidAllocator<4, pidalloc::Spinlock, pidalloc::Cyclic<5>> pids;
   REQUIRE(pids.set_limit(40));
   for (std::size_t i = 0; i < 40; ++i) CHECK(pids.allocate().release() == i);
   for (std::size_t i = 0; i < 40; ++i) CHECK(pids.recycle(i));

@@ -98,7 +98,7 @@ TEST_CASE("release detaches without recycling; reset recycles now", "[pid]") {
   CHECK(pids.empty());
 }
 
-TEST_CASE("== and <=> compare ids", "[pid]") {
+TEST_CASE("== and <=> compare allocator and id", "[pid]") {
   pidalloc::PidAllocator<1> pids;
   auto a = pids.allocate();
   auto b = pids.allocate();
@@ -110,6 +110,14 @@ TEST_CASE("== and <=> compare ids", "[pid]") {
   CHECK((b <=> a) == std::strong_ordering::greater);
   CHECK(empty1 == empty2);  // both kNoId
   CHECK(a < empty1);        // an empty handle sorts last
+
+  pidalloc::PidAllocator<1> other;
+  auto c = other.allocate();
+  REQUIRE(*c == *a);
+  CHECK(c != a);  // the same id of another allocator is another handle
+  CHECK((c <=> a) != std::strong_ordering::equal);
+  CHECK(((c < a) != (a < c)));  // a consistent order across allocators
+  CHECK(c < empty1);
 }
 
 TEST_CASE("handles kept in containers", "[pid]") {

@@ -7,10 +7,8 @@
 #include <memory>
 #include <vector>
 
-using pidalloc::Policy;
-
 TEST_CASE("cyclic hands out the next id after the last, not the lowest", "[policy]") {
-  pidalloc::PidAllocator<2> pids{Policy::cyclic()};
+  pidalloc::PidAllocator<2, pidalloc::Spinlock, pidalloc::Cyclic<>> pids;
   auto a = pids.allocate();
   auto b = pids.allocate();
   CHECK(*a == 0);
@@ -25,7 +23,8 @@ TEST_CASE("cyclic hands out the next id after the last, not the lowest", "[polic
 }
 
 TEST_CASE("cyclic skips live ids and wraps to the floor", "[policy]") {
-  pidalloc::PidAllocator<4> pids{Policy::cyclic(100)};  // 256 ids on 64-bit, 128 on 32-bit
+  pidalloc::PidAllocator<4, pidalloc::Spinlock, pidalloc::Cyclic<100>>
+      pids;  // 256 ids on 64-bit, 128 on 32-bit
   const std::size_t cap = pids.capacity();
   const std::size_t floor = 100;
   CHECK(pids.allocate_at(floor + 1).release() == floor + 1);
@@ -53,10 +52,11 @@ TEST_CASE("cyclic skips live ids and wraps to the floor", "[policy]") {
 TEST_CASE("cyclic searches below the floor until its cursor has passed it, as Linux", "[policy]") {
   // Linux's alloc_pid() searches from its cursor and then again from pid_min, which is 1 until
   // the cursor has passed RESERVED_PIDS (the floor here) and RESERVED_PIDS after.
-  pidalloc::PidAllocator<14> pids{Policy::cyclic(300)};  // 896 ids on 64-bit, 448 on 32-bit
+  pidalloc::PidAllocator<14, pidalloc::Spinlock, pidalloc::Cyclic<300>>
+      pids;  // 896 ids on 64-bit, 448 on 32-bit
   REQUIRE(pids.set_limit(400));
   CHECK(pids.allocate_at(0).release() == 0);  // Linux never hands out 0
-  std::vector<pidalloc::Pid> procs;  // procs[i] holds id i + 1
+  std::vector<pidalloc::Pid> procs;           // procs[i] holds id i + 1
   for (std::size_t i = 1; i <= 11; ++i) {
     procs.push_back(pids.allocate());
     CHECK(*procs.back() == i);
@@ -81,7 +81,7 @@ TEST_CASE("cyclic searches below the floor until its cursor has passed it, as Li
 }
 
 TEST_CASE("cyclic with a floor at or above limit wraps to 0", "[policy]") {
-  pidalloc::PidAllocator<1> pids{Policy::cyclic(1000)};
+  pidalloc::PidAllocator<1, pidalloc::Spinlock, pidalloc::Cyclic<1000>> pids;
   const std::size_t cap = pids.capacity();
   for (std::size_t i = 0; i < cap; ++i) CHECK(pids.allocate().release() == i);
   CHECK(pids.recycle(5));
@@ -95,7 +95,7 @@ TEST_CASE("cyclic with a floor at or above limit wraps to 0", "[policy]") {
 
 TEST_CASE("a cyclic allocator never reuses a freed id before the others are used", "[policy]") {
   // The PID-reuse race: a freed id must survive a whole cycle before it comes back.
-  pidalloc::PidAllocator<1> pids{Policy::cyclic(0)};
+  pidalloc::PidAllocator<1, pidalloc::Spinlock, pidalloc::Cyclic<0>> pids;
   const std::size_t cap = pids.capacity();
   std::size_t previous = pids.allocate().release();
   for (std::size_t round = 0; round < 3 * cap; ++round) {
@@ -108,7 +108,8 @@ TEST_CASE("a cyclic allocator never reuses a freed id before the others are used
 
 TEST_CASE("random_cyclic: no immediate reuse, ids in range, spread over the range", "[policy]") {
   constexpr std::uint32_t kSkip = 100;
-  pidalloc::PidAllocator<64> pids{Policy::random_cyclic(300, kSkip, 12345)};  // 4096 ids on 64-bit
+  pidalloc::PidAllocator<64, pidalloc::Spinlock, pidalloc::RandomCyclic<300, kSkip, 12345>>
+      pids;  // 4096 ids on 64-bit
   const std::size_t cap = pids.capacity();
   const std::size_t floor = 300;
   std::vector<std::size_t> seen_per_bucket(8, 0);
@@ -144,9 +145,10 @@ TEST_CASE("random_cyclic: no immediate reuse, ids in range, spread over the rang
 }
 
 TEST_CASE("random_cyclic: the same seed gives the same sequence, reseed changes it", "[policy]") {
-  const auto policy = Policy::random_cyclic(10, 1000, 42);
-  pidalloc::PidAllocator<16> first{policy};
-  pidalloc::PidAllocator<16> second{policy};
+  using Allocator =
+      pidalloc::PidAllocator<16, pidalloc::Spinlock, pidalloc::RandomCyclic<10, 1000, 42>>;
+  Allocator first;
+  Allocator second;
   std::vector<std::size_t> a;
   std::vector<std::size_t> b;
   for (int i = 0; i < 50; ++i) {
@@ -164,10 +166,13 @@ TEST_CASE("random_cyclic: the same seed gives the same sequence, reseed changes 
 
 TEST_CASE("random_cyclic: after reseed(s) the skips are those of a fresh allocator seeded s",
           "[policy]") {
-  using Allocator = pidalloc::PidAllocator<1024>;
+  using Allocator =
+      pidalloc::PidAllocator<1024, pidalloc::Spinlock, pidalloc::RandomCyclic<0, 1000, 42>>;
+  using Fresh =
+      pidalloc::PidAllocator<1024, pidalloc::Spinlock, pidalloc::RandomCyclic<0, 1000, 7>>;
   // 65,536 ids and 20 skips below 1,000 from near 0: no search wraps or meets a taken id, so each
   // id is one past the previous one (0 at first) plus exactly the skip drawn for it.
-  const auto skips = [](Allocator& pids, std::size_t one_past_previous) {
+  const auto skips = [](auto& pids, std::size_t one_past_previous) {
     std::vector<std::size_t> drawn;
     for (int i = 0; i < 20; ++i) {
       const std::size_t id = pids.allocate().release();
@@ -177,20 +182,20 @@ TEST_CASE("random_cyclic: after reseed(s) the skips are those of a fresh allocat
     }
     return drawn;
   };
-  auto reseeded = std::make_unique<Allocator>(Policy::random_cyclic(0, 1000, 42));
+  auto reseeded = std::make_unique<Allocator>();
   std::size_t last = 0;
   for (int i = 0; i < 5; ++i) last = reseeded->allocate().release();
   reseeded->reseed(7);
-  auto fresh = std::make_unique<Allocator>(Policy::random_cyclic(0, 1000, 7));
+  auto fresh = std::make_unique<Fresh>();
   const std::vector<std::size_t> expected = skips(*fresh, 0);
   CHECK(skips(*reseeded, last + 1) == expected);
   CHECK(reseeded->check_invariants());
 }
 
 TEST_CASE("random_cyclic: a failed allocation uses up no skip", "[policy]") {
-  const auto policy = Policy::random_cyclic(0, 50, 5);
-  pidalloc::PidAllocator<4> failed_thrice{policy};
-  pidalloc::PidAllocator<4> never_failed{policy};
+  using Allocator = pidalloc::PidAllocator<4, pidalloc::Spinlock, pidalloc::RandomCyclic<0, 50, 5>>;
+  Allocator failed_thrice;
+  Allocator never_failed;
   std::vector<pidalloc::Pid> held_a;
   std::vector<pidalloc::Pid> held_b;
   for (std::size_t i = 0; i < failed_thrice.capacity(); ++i) {
@@ -211,8 +216,11 @@ TEST_CASE("random_cyclic: a failed allocation uses up no skip", "[policy]") {
 }
 
 TEST_CASE("random_cyclic with max_skip 0 or 1 is plain cyclic", "[policy]") {
-  for (std::uint32_t skip : {0U, 1U}) {
-    pidalloc::PidAllocator<1> pids{Policy::random_cyclic(0, skip, 7)};
+  const auto check_plain = [](auto& pids) {
     for (std::size_t i = 0; i < 10; ++i) CHECK(pids.allocate().release() == i);
-  }
+  };
+  pidalloc::PidAllocator<1, pidalloc::Spinlock, pidalloc::RandomCyclic<0, 0, 7>> skip0;
+  pidalloc::PidAllocator<1, pidalloc::Spinlock, pidalloc::RandomCyclic<0, 1, 7>> skip1;
+  check_plain(skip0);
+  check_plain(skip1);
 }

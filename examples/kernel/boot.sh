@@ -25,6 +25,7 @@ expected_lines=(
   "selftest: set_limit (pid_max): ok"
   "selftest: cyclic order (floor 300, pid_max 310): ok"
   "selftest: random_cyclic and reseed: ok"
+  "selftest: set_random, allocate_id and allocate_in: ok"
   "selftest: 0 failed checks"
   "selftest: PASS"
 )

@@ -16,16 +16,22 @@ namespace {
 // 40 bitmap words: 1280 ids on i386, 2560 on x86-64. Either way more than one word per summary
 // bit, so the upper layers of the bitmap are exercised.
 constexpr std::size_t kOrder = 40;
+// The policy is part of the type: lowest-first (the default), Linux's cyclic order above
+// RESERVED_PIDS (300), and FreeBSD's randompid (a random skip of 0..63 ids), whose compile-time
+// seed only serves until the kernel reseeds it from its entropy pool.
+constexpr std::uint64_t kBootSeed = 0x5EED0F0B007ULL;
 using Pids = pidalloc::PidAllocator<kOrder, IrqLock>;
+using LinuxPids = pidalloc::PidAllocator<kOrder, IrqLock, pidalloc::Cyclic<300>>;
+using RandomPids =
+    pidalloc::PidAllocator<kOrder, IrqLock, pidalloc::RandomCyclic<300, 64, kBootSeed>>;
 constexpr std::size_t kCapacity = Pids::capacity();
 
 // Constant-initialised: they exist before the first instruction of kmain, with no constructor
 // call and, since freestanding builds keep the allocator trivially destructible, no atexit.
 constinit Pids g_pids;
-constinit Pids g_linux_like{pidalloc::Policy::cyclic(300)};
-constexpr std::uint64_t kBootSeed = 0x5EED0F0B007ULL;
-constinit Pids g_random_a{pidalloc::Policy::random_cyclic(300, 64, kBootSeed)};
-constinit Pids g_random_b{pidalloc::Policy::random_cyclic(300, 64, kBootSeed)};
+constinit LinuxPids g_linux_like;
+constinit RandomPids g_random_a;
+constinit RandomPids g_random_b;
 
 struct Task {
   pidalloc::Pid pid;  // owns the id: resetting or destroying it returns the id to its allocator
@@ -108,7 +114,7 @@ void test_fill_and_exhaust(TaskTable& table) noexcept {
     ++filled;
   }
   check(filled == kCapacity - 2, "allocate() hands out every id but the two reserved ones");
-  check(in_order, "lowest_first hands out 2, 3, 4, ... in order");
+  check(in_order, "LowestFirst hands out 2, 3, 4, ... in order");
   check(g_pids.full() && g_pids.size() == kCapacity, "full() and size() == capacity()");
   check(g_pids.check_invariants(), "invariants hold when full");
   print("  filled ");
@@ -148,14 +154,14 @@ void test_recycle(TaskTable& table) noexcept {
 
 void test_lowest_first(TaskTable& table) noexcept {
   const std::size_t before = g_failures;
-  // Free three ids far apart, in descending-then-mixed order: lowest_first ignores the order of
+  // Free three ids far apart, in descending-then-mixed order: LowestFirst ignores the order of
   // frees and always returns the lowest free id.
   const std::size_t freed[3] = {kCapacity - 3, 40, kCapacity / 2 + 1};
   for (std::size_t id : freed) table.tasks[id - 2].pid.reset();
   const std::size_t expected[3] = {40, kCapacity / 2 + 1, kCapacity - 3};
   for (std::size_t want : expected) {
     table.tasks[want - 2].pid = g_pids.allocate();
-    check(table.tasks[want - 2].pid.get() == want, "lowest_first returns the lowest free id");
+    check(table.tasks[want - 2].pid.get() == want, "LowestFirst returns the lowest free id");
   }
   check(g_pids.full(), "full again after re-allocating");
   stage_done("lowest-first order", before);
@@ -226,30 +232,43 @@ void test_limit(TaskTable& table) noexcept {
   stage_done("set_limit (pid_max)", before);
 }
 
-// Linux's order: ids go up to pid_max, then wrap to 300, never back below it.
+// Linux's order: ids go up to pid_max, then wrap to the floor (300), never back below it once
+// an id above the floor has been handed out. Before that, at boot, the wrap goes to 0, as Linux's
+// pid_min is 1 until its cursor has passed RESERVED_PIDS.
 void test_cyclic(TaskTable& table) noexcept {
   const std::size_t before = g_failures;
   constexpr std::size_t kPidMax = 310;
   g_linux_like.allocate_at(0).release();
   g_linux_like.allocate_at(1).release();
+  check(g_linux_like.set_limit(4), "set_limit(4)");
+  pidalloc::Pid early[2] = {g_linux_like.allocate(), g_linux_like.allocate()};
+  check(early[0].get() == 2 && early[1].get() == 3, "at boot cyclic hands out 2, 3");
+  early[0].reset();
+  early[0] = g_linux_like.allocate();
+  check(early[0].get() == 2, "below the floor, the search wraps to 0 and finds the freed 2");
+  early[0].reset();
+  early[1].reset();  // the cursor stays one past 2
+
   check(g_linux_like.set_limit(kPidMax), "set_limit(310)");
-  std::size_t next = 2;
+  std::size_t next = 3;
   bool ascending = true;
-  for (std::size_t i = 0; i < kPidMax - 2; ++i) {
+  for (std::size_t i = 0; next < kPidMax; ++i) {  // tasks[i] gets id i + 3
     table.tasks[i].pid = g_linux_like.allocate();
     ascending = ascending && table.tasks[i].pid.get() == next++;
     if (i == 3) {
       // Freeing an id does not pull the cursor back: cyclic keeps going up.
-      table.tasks[1].pid.reset();  // id 3
+      table.tasks[1].pid.reset();  // id 4
     }
   }
   check(ascending, "cyclic hands out ascending ids even after a free behind the cursor");
-  check(!g_linux_like.contains(3) && g_linux_like.size() == kPidMax - 1, "id 3 was freed");
-  table.tasks[303].pid.reset();  // id 305, above the floor
+  check(
+      !g_linux_like.contains(2) && !g_linux_like.contains(4) && g_linux_like.size() == kPidMax - 2,
+      "ids 2 and 4 are free");
+  table.tasks[302].pid.reset();  // id 305, above the floor
   pidalloc::Pid wrapped = g_linux_like.allocate();
   check(wrapped.get() == 305, "at pid_max the search wraps to the floor (300) and finds 305");
-  check(!g_linux_like.allocate(), "after the wrap, ids below the floor (3) are not reused");
-  check(!g_linux_like.full(), "full() still sees id 3 free");
+  check(!g_linux_like.allocate(), "after the wrap, ids below the floor (2, 4) are not reused");
+  check(!g_linux_like.full(), "full() still sees ids 2 and 4 free");
   wrapped.reset();
   for (Task& task : table.tasks) task.pid.reset();
   check(g_linux_like.check_invariants(), "invariants hold");
@@ -257,8 +276,9 @@ void test_cyclic(TaskTable& table) noexcept {
 }
 
 // FreeBSD's kern.randompid: each search starts a random 0..63 ids past the last one. Two
-// allocators seeded alike give the same ids; a different seed gives different ones.
-void test_random_cyclic() noexcept {
+// allocators seeded alike give the same ids; a different seed gives different ones. Returns the
+// last id g_random_a handed out.
+std::size_t test_random_cyclic() noexcept {
   const std::size_t before = g_failures;
   constexpr std::size_t kCount = 8;
   pidalloc::Pid a[kCount];
@@ -275,7 +295,8 @@ void test_random_cyclic() noexcept {
     b[i] = g_random_b.allocate();
     print(" ");
     print_dec(a[i].get());
-    same = same && a[i] && a[i] == b[i];
+    // The ids, not the handles: Pids of two allocators never compare equal.
+    same = same && a[i] && b[i] && a[i].get() == b[i].get() && a[i] != b[i];
     if (i > 0) {
       ascending = ascending && a[i].get() > a[i - 1].get();
       skipped = skipped || a[i].get() > a[i - 1].get() + 1;
@@ -283,13 +304,80 @@ void test_random_cyclic() noexcept {
   }
   print("\n");
   check(same, "equal seeds give equal id sequences");
-  check(ascending, "random_cyclic ids ascend until the wrap");
-  check(skipped, "random_cyclic skips ids (not plain cyclic)");
+  check(ascending, "RandomCyclic ids ascend until the wrap");
+  check(skipped, "RandomCyclic skips ids (not plain cyclic)");
   g_random_b.reseed(entropy + 1);
   pidalloc::Pid next_a = g_random_a.allocate();
   pidalloc::Pid next_b = g_random_b.allocate();
-  check(next_a && next_b && next_a != next_b, "different seeds diverge");
+  check(next_a && next_b && next_a.get() != next_b.get(), "different seeds diverge");
   stage_done("random_cyclic and reseed", before);
+  return next_a.get();
+}
+
+// The random skip turned off and on at run time, as FreeBSD's sysctl kern.randompid does: off,
+// ids come in Cyclic<300>'s order, from one past the last id handed out; on again, the skips
+// resume. Then the integer interface, for kernels that keep plain ids in their task structs
+// (allocate_id*, recycle), and allocate_in(), the lowest free id of a fixed range whatever the
+// policy (Linux's ida_alloc_range), which leaves a cyclic cursor where it was.
+void test_set_random_and_ids(std::size_t last_random_id) noexcept {
+  const std::size_t before = g_failures;
+  constexpr std::size_t kCount = 8;
+  check(g_random_a.random(), "the random skip is on after boot");
+  g_random_a.set_random(false);
+  check(!g_random_a.random(), "set_random(false) turns it off");
+  std::size_t ids[2 * kCount];
+  bool consecutive = true;
+  print("  skip off:");
+  for (std::size_t i = 0; i < kCount; ++i) {
+    ids[i] = g_random_a.allocate_id();
+    print(" ");
+    print_dec(ids[i]);
+    consecutive = consecutive && ids[i] == (i == 0 ? last_random_id : ids[i - 1]) + 1;
+  }
+  print("\n");
+  check(last_random_id != pidalloc::kNoId && consecutive,
+        "with the skip off, ids follow one past the last, one by one");
+  g_random_a.set_random(true);
+  check(g_random_a.random(), "set_random(true) turns it on again");
+  bool ascending = true;
+  bool skipped = false;
+  print("  skip on: ");
+  for (std::size_t i = kCount; i < 2 * kCount; ++i) {
+    ids[i] = g_random_a.allocate_id();
+    print(" ");
+    print_dec(ids[i]);
+    ascending = ascending && ids[i] != pidalloc::kNoId && ids[i] > ids[i - 1];
+    skipped = skipped || ids[i] > ids[i - 1] + 1;
+  }
+  print("\n");
+  check(ascending && skipped, "with the skip on again, ids ascend with gaps");
+  bool recycled = true;
+  for (std::size_t id : ids) recycled = recycled && g_random_a.recycle(id);
+  check(recycled && g_random_a.empty(), "recycle() takes every integer id back");
+
+  // LowestFirst, holding only the reserved 0 and 1.
+  const std::size_t id = g_pids.allocate_id();
+  check(id == 2, "allocate_id() hands out the lowest free id as an integer");
+  check(g_pids.allocate_id_at(id) == pidalloc::kNoId, "allocate_id_at(taken id) gives kNoId");
+  check(g_pids.allocate_id_at(100) == 100, "allocate_id_at(free id) claims it");
+  check(g_pids.allocate_id_in(2, 101) == 3, "allocate_id_in(2, 101) skips the taken 2");
+  check(g_pids.recycle(id) && g_pids.recycle(100) && g_pids.recycle(3) && !g_pids.recycle(100),
+        "recycle() frees each integer id once");
+
+  // Cyclic<300>: 0 and 1 reserved, pid_max 310, the last id handed out 305.
+  pidalloc::Pid low = g_linux_like.allocate_in(100, 200);
+  check(low.get() == 100, "allocate_in(100, 200) gives the lowest free id of the range");
+  pidalloc::Pid next = g_linux_like.allocate();
+  check(next.get() == 306, "allocate_in() leaves the cyclic cursor where it was");
+  check(g_linux_like.allocate_id_in(308, 400) == 308, "a range past pid_max is clipped to it");
+  check(g_linux_like.allocate_id_in(310, 400) == pidalloc::kNoId, "a range above pid_max: none");
+  check(g_linux_like.allocate_id_in(5, 5) == pidalloc::kNoId, "an empty range: none");
+  check(g_linux_like.recycle(308), "recycle(308)");
+  low.reset();
+  next.reset();
+  check(g_linux_like.size() == 2 && g_pids.size() == 2, "only the reserved ids remain");
+  check(g_random_a.check_invariants() && g_linux_like.check_invariants(), "invariants hold");
+  stage_done("set_random, allocate_id and allocate_in", before);
 }
 
 }  // namespace
@@ -305,8 +393,10 @@ bool run_pid_selftest() noexcept {
   test_proc_listing(table);
   test_limit(table);
   test_cyclic(table);
-  test_random_cyclic();
-  check(g_pids.check_invariants() && g_linux_like.check_invariants(), "final invariants");
+  test_set_random_and_ids(test_random_cyclic());
+  check(g_pids.check_invariants() && g_linux_like.check_invariants() &&
+            g_random_a.check_invariants() && g_random_b.check_invariants(),
+        "final invariants");
   print("selftest: ");
   print_dec(g_failures);
   print(" failed checks\n");

@@ -35,12 +35,14 @@ std::basic_ostream<CharT, Traits>& operator<<(std::basic_ostream<CharT, Traits>&
 
 }  // namespace pidalloc
 
-// Hashes the id, matching Pid's operator== (which compares ids), so a Pid can key an unordered
+// Hashes the allocator and the id, matching Pid's operator==, so a Pid can key an unordered
 // container. Moving the Pid into the container keeps the id allocated until the entry is erased.
 template <>
 struct std::hash<pidalloc::Pid> {
   [[nodiscard]] std::size_t operator()(const pidalloc::Pid& pid) const noexcept {
-    return std::hash<std::size_t>{}(pid.get());
+    // The odd multiplier spreads the owner's address over every bit before the id is mixed in.
+    return std::hash<const void*>{}(pid.owner()) * static_cast<std::size_t>(0x9e3779b97f4a7c15ULL) ^
+           std::hash<std::size_t>{}(pid.get());
   }
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The public headers include nothing outside the C++20 freestanding set, checked with g++
 # (64- and 32-bit) and clang++, freestanding and hosted; then the checker is shown to catch a
-# disallowed include, so a green run means something.
+# disallowed include, so a green run means something. Last, every constinit allocator of every
+# policy lands in .bss (tests/freestanding/check_bss.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/deps.sh g++ g++-multilib clang
@@ -49,3 +50,8 @@ if ! grep -q '#include <vector> is outside the allowed set' "$fixtures/bad.log" 
   echo "FAILED: the checker flagged the wrong includes:"; cat "$fixtures/bad.log"; exit 1
 fi
 echo "ok: the checker flags <vector>, ignores inactive #if branches and hosted-only <cstdio>"
+
+bss=tests/freestanding/check_bss.sh
+bash "$bss" g++
+bash "$bss" g++ -m32
+bash "$bss" clang++

@@ -1,7 +1,10 @@
 // Differential fuzzer: the input bytes pick an allocator shape (Order 1, 3 or 65: one layer, a
-// summary word with padding bits, three layers) and a Policy, then decode into a sequence of
-// operations applied both to pidalloc::PidAllocator and to a deliberately naive model (sorted
-// std::sets of the live and the free ids, plus the cyclic cursor). Any disagreement, or
+// summary word with padding bits, three layers) and a policy type from a fixed set per Order
+// (LowestFirst; Cyclic<Floor> for floors at 0, 1, past a word, in the middle, just below and at
+// capacity and at 300; RandomCyclic<Floor, MaxSkip, Seed> for skips 0, 1, 7, 64, 1000000 and
+// 2^32 - 1, over a few floors), then decode into a sequence of operations applied both to
+// pidalloc::PidAllocator and to a deliberately naive model (sorted std::sets of the live and the
+// free ids, plus the cyclic cursor and whether the random skip is on). Any disagreement, or
 // check_invariants() returning false, aborts, which libFuzzer reports as a crash with the input
 // that caused it.
 //
@@ -18,8 +21,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iterator>
 #include <set>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -27,7 +32,6 @@ namespace {
 
 using pidalloc::kNoId;
 using pidalloc::Pid;
-using pidalloc::Policy;
 
 // Reads the fuzzer's bytes; past the end every read gives 0, so each input is a complete program.
 class Bytes {
@@ -43,6 +47,10 @@ class Bytes {
   std::uint32_t u32() {
     const std::uint32_t low = u16();
     return low | (std::uint32_t{u16()} << 16);
+  }
+  std::uint64_t u64() {
+    const std::uint64_t low = u32();
+    return low | (std::uint64_t{u32()} << 32);
   }
 
  private:
@@ -63,15 +71,37 @@ void expect_eq(const char* what, std::size_t expected, std::size_t got) {
   if (expected != got) disagree(what, expected, got);
 }
 
+// What the model needs to know of a policy type: its kind, its floor and its skip range.
+enum class Kind { lowest_first, cyclic, random_cyclic };
+
+struct PolicyShape {
+  Kind kind;
+  std::size_t floor;
+  std::uint64_t skips;  // how many starting points a search may have: MaxSkip, or 1 (no skip)
+};
+constexpr PolicyShape shape_of(const pidalloc::LowestFirst* /*tag*/) {
+  return {Kind::lowest_first, 0, 1};
+}
+template <std::size_t Floor>
+constexpr PolicyShape shape_of(const pidalloc::Cyclic<Floor>* /*tag*/) {
+  return {Kind::cyclic, Floor, 1};
+}
+// The skip is in [0, MaxSkip): MaxSkip starting points, and one (no skip) for 0 and 1.
+template <std::size_t Floor, std::uint32_t MaxSkip, std::uint64_t Seed>
+constexpr PolicyShape shape_of(const pidalloc::RandomCyclic<Floor, MaxSkip, Seed>* /*tag*/) {
+  return {Kind::random_cyclic, Floor, MaxSkip > 1 ? MaxSkip : 1};
+}
+
 // The reference: obviously right rather than fast. It knows the documented policy rules and
 // nothing about bitmaps: the live ids and the free ids below capacity() as two sorted sets (the
 // free set makes "the first free id at or after x" one lookup), plus the cyclic cursor.
 struct Model {
   std::size_t capacity = 0;
   std::size_t limit = 0;
-  Policy::Kind kind = Policy::Kind::lowest_first;
+  Kind kind = Kind::lowest_first;
   std::size_t floor = 0;
   std::uint64_t skips = 1;  // how many starting points random_cyclic may pick from
+  bool random_on = true;    // random_cyclic: set_random(); while off, the start is the cursor
   std::size_t cursor = 0;   // one past the last id allocate() handed out
   std::set<std::size_t> live;
   std::set<std::size_t> free;
@@ -111,9 +141,15 @@ struct Model {
     return found == kNoId && start > wrap_to() ? first_free(wrap_to()) : found;
   }
 
+  // Whether allocate() has exactly one right answer: every policy but random_cyclic with a
+  // skip that is on and may be non-zero.
+  [[nodiscard]] bool deterministic() const {
+    return kind != Kind::random_cyclic || !random_on || skips == 1;
+  }
+
   // The one answer of a deterministic policy (kNoId: an empty handle).
   [[nodiscard]] std::size_t next_id() const {
-    if (kind == Policy::Kind::lowest_first) return first_free(0);
+    if (kind == Kind::lowest_first) return first_free(0);
     return search_from(cursor < limit ? cursor : wrap_to());
   }
 
@@ -138,6 +174,14 @@ struct Model {
     return got == first_free(wrap) && std::max(nothing_from, wrap + 1) < end;
   }
 
+  // allocate_in(min, max): the lowest free id in [min, max) below the limit, whatever the
+  // policy; the cursor stays.
+  [[nodiscard]] std::size_t lowest_in(std::size_t min, std::size_t max) const {
+    if (min >= max || min >= capacity) return kNoId;
+    const std::size_t found = first_free(min);
+    return found < max ? found : kNoId;
+  }
+
   [[nodiscard]] bool full() const { return first_free(0) == kNoId; }
   [[nodiscard]] std::size_t next_allocated(std::size_t from) const {
     const auto it = live.lower_bound(from);
@@ -147,17 +191,25 @@ struct Model {
 
 constexpr std::size_t kSlots = 8;
 
-template <std::size_t Order>
+template <std::size_t Order, class Policy>
 class Harness {
  public:
-  using Alloc = pidalloc::PidAllocator<Order>;
+  using Alloc = pidalloc::PidAllocator<Order, pidalloc::Spinlock, Policy>;
+  static constexpr PolicyShape kShape = shape_of(static_cast<const Policy*>(nullptr));
+  static constexpr bool kRandom = kShape.kind == Kind::random_cyclic;
 
-  Harness(Policy policy, Bytes& in) : in_(in), pids_(policy) {
+  explicit Harness(Bytes& in) : in_(in) {
+    static_assert(std::is_same_v<typename Alloc::policy_type, Policy>);
     model_.start(Alloc::capacity());
-    model_.kind = policy.kind;
-    model_.floor = std::min(policy.floor, Alloc::capacity());
-    model_.skips =
-        policy.kind == Policy::Kind::random_cyclic && policy.max_skip > 1 ? policy.max_skip : 1;
+    model_.kind = kShape.kind;
+    model_.floor = kShape.floor;
+    model_.skips = kShape.skips;
+    if constexpr (kRandom) {
+      // Mostly a seed from the input, as a kernel reseeds from its entropy pool after boot;
+      // sometimes the compile-time Seed, whose state the all-zero allocator starts in.
+      if (in_.u8() % 4 != 0) pids_.reseed(in_.u64());
+      expect_eq("random() at first", 1, pids_.random());
+    }
   }
   ~Harness() {
     // The handles go first (they must not outlive the allocator); their ids are recycled.
@@ -171,6 +223,7 @@ class Harness {
   Harness& operator=(const Harness&) = delete;
 
   void run() {
+    if (!pids_.check_invariants()) disagree("check_invariants() at first", 1, 0);
     while (!in_.done()) {
       ++g_step;
       step();
@@ -209,41 +262,99 @@ class Harness {
         return (small % (Order * 2)) * pidalloc::detail::kWordBits + (in_.u8() % 3) - 1;
     }
   }
+  // The end of a range for allocate_in(): near min, far above it, the limit, below min, or none.
+  std::size_t pick_end(std::size_t min) {
+    const std::uint8_t how = in_.u8();
+    switch (how % 6) {
+      case 0:
+        return min + 1 + in_.u8() % 4;
+      case 1:
+        return min + in_.u16();
+      case 2:
+        return min - (how / 8);  // empty: min >= max
+      case 3:
+        return kNoId;
+      default:
+        return pick_id();
+    }
+  }
   std::size_t pick_slot() { return in_.u8() % kSlots; }
 
   [[nodiscard]] bool held_by_a_handle(std::size_t id) const {
     return std::any_of(slots_.begin(), slots_.end(), [id](const Pid& p) { return p && *p == id; });
   }
 
-  // allocate(), checked against the model's answer (or, for random_cyclic, the answers it
-  // allows); then the model follows.
-  Pid allocate_checked() {
-    const bool random = model_.kind == Policy::Kind::random_cyclic;
-    const std::size_t expected = random ? kNoId : model_.next_id();
-    Pid pid = pids_.allocate();
-    const std::size_t got = pid ? *pid : kNoId;
-    expect_eq("allocate(): an empty handle holds kNoId", got, pid.get());
-    if (random) {
-      if (!model_.may_answer(got))
-        disagree("allocate() gave an id random_cyclic cannot reach", model_.cursor, got);
-    } else {
-      expect_eq("allocate()", expected, got);
+  // What allocate() or allocate_id() answered, checked against the model's answer (or, for
+  // random_cyclic with its skip on, the answers it allows); then the model follows.
+  void allocated(const char* what, std::size_t got) {
+    if (model_.deterministic()) {
+      expect_eq(what, model_.next_id(), got);
+    } else if (!model_.may_answer(got)) {
+      disagree("allocate() gave an id random_cyclic cannot reach", model_.cursor, got);
     }
     if (got != kNoId) {
       if (model_.has(got)) disagree("allocate() handed out a live id", kNoId, got);
       model_.take(got);
       model_.cursor = got + 1;
     }
-    return pid;
   }
 
+  Pid allocate_checked() {
+    Pid pid = pids_.allocate();
+    const std::size_t got = pid ? *pid : kNoId;
+    expect_eq("allocate(): an empty handle holds kNoId", got, pid.get());
+    allocated("allocate()", got);
+    return pid;
+  }
+  std::size_t allocate_id_checked() {
+    const std::size_t got = pids_.allocate_id();
+    allocated("allocate_id()", got);
+    if (got != kNoId) raw_.insert(got);
+    return got;
+  }
+
+  // allocate_at() / allocate_id_at(): exactly `id`, when it is free and below the limit.
+  [[nodiscard]] bool allocate_at_expected(std::size_t id) const {
+    return id < model_.limit && !model_.has(id);
+  }
   Pid allocate_at_checked(std::size_t id) {
-    const bool expected = id < model_.limit && !model_.has(id);
+    const bool expected = allocate_at_expected(id);
     Pid pid = pids_.allocate_at(id);
     expect_eq("allocate_at() success", expected, static_cast<bool>(pid));
     expect_eq("allocate_at() id", expected ? id : kNoId, pid.get());
     if (expected) model_.take(id);
     return pid;
+  }
+  std::size_t allocate_id_at_checked(std::size_t id) {
+    const bool expected = allocate_at_expected(id);
+    const std::size_t got = pids_.allocate_id_at(id);
+    expect_eq("allocate_id_at()", expected ? id : kNoId, got);
+    if (expected) {
+      model_.take(id);
+      raw_.insert(id);
+    }
+    return got;
+  }
+
+  // allocate_in() / allocate_id_in(): the lowest free id in [min, max) below the limit; the
+  // cursor does not move, which the next allocate() checks.
+  Pid allocate_in_checked(std::size_t min, std::size_t max) {
+    const std::size_t expected = model_.lowest_in(min, max);
+    Pid pid = pids_.allocate_in(min, max);
+    expect_eq("allocate_in()", expected, pid.get());
+    expect_eq("allocate_in(): a handle is non-empty exactly when it holds an id", expected != kNoId,
+              static_cast<bool>(pid));
+    if (expected != kNoId) model_.take(expected);
+    return pid;
+  }
+  void allocate_id_in_checked(std::size_t min, std::size_t max) {
+    const std::size_t expected = model_.lowest_in(min, max);
+    const std::size_t got = pids_.allocate_id_in(min, max);
+    expect_eq("allocate_id_in()", expected, got);
+    if (expected != kNoId) {
+      model_.take(expected);
+      raw_.insert(expected);
+    }
   }
 
   // Puts a fresh handle into a slot; whatever the slot held is recycled by the move-assignment.
@@ -265,7 +376,7 @@ class Harness {
 
   void step() {
     const std::uint8_t op = in_.u8();
-    switch (op % 18) {
+    switch (op % 26) {
       case 0:
       case 1: {
         const std::size_t slot = pick_slot();
@@ -327,6 +438,7 @@ class Harness {
         expect_eq("empty()", model_.live.empty(), pids_.empty());
         expect_eq("full()", model_.full(), pids_.full());
         expect_eq("limit()", model_.limit, pids_.limit());
+        if constexpr (kRandom) expect_eq("random()", model_.random_on, pids_.random());
         break;
       case 11: {
         const std::size_t new_limit = pick_id();
@@ -340,20 +452,30 @@ class Harness {
         expect_eq("next_allocated()", model_.next_allocated(from), pids_.next_allocated(from));
         break;
       }
-      case 13: {  // a burst of allocate() calls, kept as raw ids
+      case 13: {  // a burst of allocations, kept as raw ids: by release() or as allocate_id()
         const std::size_t n = 1 + in_.u8();
+        const bool as_ids = in_.u8() % 2 == 0;
         for (std::size_t i = 0; i < n; ++i) {
-          const std::size_t id = allocate_checked().release();
-          if (id != kNoId) raw_.insert(id);
+          if (as_ids) {
+            allocate_id_checked();
+          } else {
+            const std::size_t id = allocate_checked().release();
+            if (id != kNoId) raw_.insert(id);
+          }
         }
         break;
       }
       case 14: {  // allocate_at over a range: fills whole words, so summary layers flip
         const std::size_t first = pick_id();
         const std::size_t n = std::size_t{in_.u8()} * 17;
+        const bool as_ids = in_.u8() % 2 == 0;
         for (std::size_t id = first; id < Alloc::capacity() && id - first < n; ++id) {
-          const std::size_t got = allocate_at_checked(id).release();
-          if (got != kNoId) raw_.insert(got);
+          if (as_ids) {
+            allocate_id_at_checked(id);
+          } else {
+            const std::size_t got = allocate_at_checked(id).release();
+            if (got != kNoId) raw_.insert(got);
+          }
         }
         break;
       }
@@ -366,14 +488,73 @@ class Harness {
         break;
       }
       case 16:
-        pids_.reseed(in_.u32());  // the model allows any skip anyway
+        // The model allows any skip anyway. reseed() exists for RandomCyclic only.
+        if constexpr (kRandom) pids_.reseed(in_.u64());
         break;
-      default: {
+      case 17: {
         const Pid& a = slots_[pick_slot()];
         const Pid& b = slots_[pick_slot()];
         expect_eq("Pid ==", a.get() == b.get(), a == b);
         expect_eq("Pid <", a.get() < b.get(), a < b);
         expect_eq("Pid bool", a.get() != kNoId, static_cast<bool>(a));
+        break;
+      }
+      case 18:
+        allocate_id_checked();
+        break;
+      case 19:
+        allocate_id_at_checked(pick_id());
+        break;
+      case 20: {
+        const std::size_t slot = pick_slot();
+        const std::size_t min = pick_id();
+        store(slot, allocate_in_checked(min, pick_end(min)));
+        break;
+      }
+      case 21: {
+        const std::size_t min = pick_id();
+        allocate_id_in_checked(min, pick_end(min));
+        break;
+      }
+      case 22: {  // set_random(): off, the next allocate() is plain Cyclic<Floor>'s answer
+        const bool on = in_.u8() % 2 == 0;
+        if constexpr (kRandom) {
+          pids_.set_random(on);
+          model_.random_on = on;
+          expect_eq("random() after set_random()", on, pids_.random());
+        }
+        break;
+      }
+      case 23: {  // recycle an id held as an integer, mixing them with the handles' ids
+        if (raw_.empty()) break;
+        const std::size_t id =
+            *std::next(raw_.begin(), static_cast<std::ptrdiff_t>(in_.u16() % raw_.size()));
+        expect_eq("recycle() of a raw id", 1, model_.has(id));
+        recycle_checked(id);
+        expect_eq("recycled raw id is free", 0, pids_.contains(id));
+        break;
+      }
+      case 24: {  // the same id from another allocator is a different Pid
+        const Pid& mine = slots_[pick_slot()];
+        if (!mine) break;
+        Pid theirs = other_.allocate_at(*mine % decltype(other_)::capacity());
+        if (!theirs) disagree("the other allocator refused a free id", 1, 0);
+        expect_eq("Pid == across allocators", 0, mine == theirs);
+        expect_eq("Pid != across allocators", 1, mine != theirs);
+        expect_eq("Pid < across allocators is a strict order", 1,
+                  (mine < theirs) != (theirs < mine));
+        expect_eq("Pid < across allocators orders by owner",
+                  std::less<const void*>{}(mine.owner(), theirs.owner()), mine < theirs);
+        expect_eq("an empty Pid sorts after any other", 1, mine < Pid{} && theirs < Pid{});
+        if (mine.get() == theirs.get()) {
+          expect_eq("owner() differs", 1, mine.owner() != theirs.owner());
+        }
+        break;
+      }
+      default: {  // allocate() right after allocate_id_in(): the cursor did not move
+        const std::size_t min = pick_id();
+        allocate_id_in_checked(min, pick_end(min));
+        allocate_id_checked();
         break;
       }
     }
@@ -393,48 +574,59 @@ class Harness {
 
   Bytes& in_;
   Alloc pids_;
+  pidalloc::PidAllocator<1> other_;  // for Pid comparisons across allocators
   Model model_;
-  std::array<Pid, kSlots> slots_{};  // declared after pids_: destroyed before it
-  std::set<std::size_t> raw_;        // ids given up by release(), still allocated
+  std::array<Pid, kSlots> slots_{};  // declared after the allocators: destroyed before them
+  std::set<std::size_t> raw_;        // ids held as integers (release(), allocate_id*), allocated
 };
 
-std::size_t pick_floor(std::uint8_t b, std::size_t capacity) {
-  constexpr std::array<std::size_t, 8> fixed = {0, 1, 2, 63, 64, 65, 100, 300};
-  switch (b % 4) {
-    case 0:
-    case 1:
-      return fixed[(b / 4) % fixed.size()];
-    case 2:
-      return capacity - 1 + (b / 4) % 3;  // just below, at, and above capacity
-    default:
-      return b;
-  }
-}
+template <class... Policies>
+struct PolicyList {
+  static constexpr std::size_t size = sizeof...(Policies);
+};
 
-std::uint32_t pick_skip(std::uint8_t b) {
-  constexpr std::array<std::uint32_t, 8> fixed = {0, 1, 2, 3, 7, 64, 1000000, 0xFFFFFFFFU};
-  return b % 2 == 0 ? fixed[(b / 2) % fixed.size()] : b / 2U;
+// Per Order, a representative set of policy types rather than every combination: each one is a
+// Harness instantiation. Floors: 0, 1, just past the first word (65), in the middle, just below
+// and at capacity, and 300 (Linux's RESERVED_PIDS: above capacity for Orders 1 and 3). Skips:
+// 0 and 1 (no skip), 7, 64 (FreeBSD-like), 1000000 and 2^32 - 1 (every start past the limit).
+template <std::size_t Order>
+struct PoliciesFor {
+  static constexpr std::size_t kCap = pidalloc::PidAllocator<Order>::capacity();
+  using type =
+      PolicyList<pidalloc::LowestFirst,                           // the default
+                 pidalloc::Cyclic<0>,                             // wraps to 0
+                 pidalloc::Cyclic<1>,                             // the lowest floor
+                 pidalloc::Cyclic<65>,                            // in the second word
+                 pidalloc::Cyclic<kCap / 2>,                      // in the middle
+                 pidalloc::Cyclic<kCap - 1>,                      // the last id
+                 pidalloc::Cyclic<kCap>,                          // at capacity: wraps to 0
+                 pidalloc::Cyclic<300>,                           // Linux's RESERVED_PIDS
+                 pidalloc::RandomCyclic<0, 0>,                    // no skip at all
+                 pidalloc::RandomCyclic<1, 1, 5>,                 // skip always 0
+                 pidalloc::RandomCyclic<2, 7, 0x5EED>,            // small skips
+                 pidalloc::RandomCyclic<kCap / 2, 7>,             //
+                 pidalloc::RandomCyclic<65, 64, 42>,              // FreeBSD-like skips
+                 pidalloc::RandomCyclic<300, 64, 0xFEED>,         //
+                 pidalloc::RandomCyclic<kCap - 1, 1000000, 3>,    // starts mostly past the end
+                 pidalloc::RandomCyclic<0, 0xFFFFFFFFU, ~0ULL>>;  // the largest skip
+};
+
+template <std::size_t Order, class... Policies>
+void run_policy(std::size_t which, Bytes& in, PolicyList<Policies...> /*list*/) {
+  std::size_t index = 0;
+  const auto run_if = [&](auto* tag) {
+    using Policy = std::remove_pointer_t<decltype(tag)>;
+    if (index++ != which) return;
+    Harness<Order, Policy> harness(in);
+    harness.run();
+  };
+  (run_if(static_cast<Policies*>(nullptr)), ...);
 }
 
 template <std::size_t Order>
 void run_one(Bytes& in) {
-  const std::uint8_t kind = in.u8();
-  const std::size_t floor = pick_floor(in.u8(), pidalloc::PidAllocator<Order>::capacity());
-  const std::uint32_t skip = pick_skip(in.u8());
-  Policy policy;
-  switch (kind % 3) {
-    case 0:
-      policy = Policy::lowest_first();
-      break;
-    case 1:
-      policy = Policy::cyclic(floor);
-      break;
-    default:
-      policy = Policy::random_cyclic(floor, skip, in.u32());
-      break;
-  }
-  Harness<Order> harness(policy, in);
-  harness.run();
+  using List = typename PoliciesFor<Order>::type;
+  run_policy<Order>(in.u8() % List::size, in, List{});
 }
 
 }  // namespace

@@ -7,10 +7,10 @@
 //                  2: not a readable oracle log
 //
 // Both oracles share every step; the log's first line says which policy stands in for the kernel:
-//   oracle pid  Policy::cyclic(300), Linux's pid allocation (300 = RESERVED_PIDS, where the
+//   oracle pid  Cyclic<300>, Linux's pid allocation (300 = RESERVED_PIDS, where the
 //               search wraps once the cursor has passed it); 0 is reserved first, as Linux never
 //               hands it out.
-//   oracle fd   Policy::lowest_first(), the lowest free file descriptor.
+//   oracle fd   LowestFirst, the lowest free file descriptor.
 // Build: g++ -std=c++20 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror -Iinclude
 #include <pid_allocator/pid_allocator.hpp>
 
@@ -29,7 +29,8 @@
 namespace {
 
 // 1,024 ids: more than any pid_max or RLIMIT_NOFILE the oracles set (ORACLE_CAPACITY).
-using Allocator = pidalloc::PidAllocator<16>;
+using PidAllocator = pidalloc::PidAllocator<16, pidalloc::Spinlock, pidalloc::Cyclic<300>>;
+using FdAllocator = pidalloc::PidAllocator<16>;
 
 enum class Oracle { pid, fd };
 enum class Op { allocate, allocate_at, recycle, set_limit };
@@ -89,6 +90,7 @@ std::string describe(const std::optional<std::size_t>& id) {
   return id ? "gave " + std::to_string(*id) : std::string("refused");
 }
 
+template <class Allocator>
 class Replay {
  public:
   Replay(Oracle oracle, Allocator& allocator) : oracle_(oracle), a_(allocator) {
@@ -252,10 +254,8 @@ int main(int argc, char** argv) {
   const std::string name(head[1]);
   const std::string seed(head[2]);
 
-  Allocator allocator{oracle == Oracle::pid ? pidalloc::Policy::cyclic(300)
-                                            : pidalloc::Policy::lowest_first()};
   std::size_t events = 0;
-  {
+  const auto run = [&](auto& allocator) -> int {
     Replay replay(oracle, allocator);  // its handles go back before the allocator goes
     std::string line;
     for (std::size_t number = 2; std::getline(in, line); ++number) {
@@ -280,6 +280,12 @@ int main(int argc, char** argv) {
     }
     std::printf("%s oracle, seed %s: %zu events (%s), all identical\n", name.c_str(), seed.c_str(),
                 events, replay.summary().c_str());
+    return 0;
+  };
+  if (oracle == Oracle::pid) {
+    PidAllocator allocator;
+    return run(allocator);
   }
-  return 0;
+  FdAllocator allocator;
+  return run(allocator);
 }

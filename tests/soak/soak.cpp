@@ -1,9 +1,12 @@
-// Soak: many more threads than cores churn three shared allocators (one per Policy kind, one of
-// them three layers deep, one with a partial summary word) for a given time, so that lock holders
-// are preempted mid-operation. An ownership table records, for every id, which thread believes it
-// owns it; a second claim on an id that is already owned is the double hand-out this program
-// exists to catch. At the end the allocators must agree exactly with the table, and then give
-// every id back out once more (nothing lost).
+// Soak: many more threads than cores churn five shared allocators for a given time, so that lock
+// holders are preempted mid-operation: one per policy type (LowestFirst three layers deep,
+// Cyclic<100> with a partial summary word, RandomCyclic<2, 7> with only 64 ids), one that is used
+// through plain integer ids (allocate_id, allocate_id_at, allocate_id_in, recycle) and through
+// allocate_in(), and a RandomCyclic<16, 64> whose random skip a thread of its own turns off and on
+// (set_random) and reseeds while the others churn. An ownership table records, for every id,
+// which thread believes it owns it; a second claim on an id that is already owned is the double
+// hand-out this program exists to catch. At the end the allocators must agree exactly with the
+// table, and then give every id back out once more (nothing lost).
 //
 // Usage: soak [--seconds=S] [--threads=N] [--seed=X]
 //   S defaults to 10, N to 4 x std::thread::hardware_concurrency(). Exit status 0 only when every
@@ -28,8 +31,8 @@
 
 namespace {
 
+using pidalloc::kNoId;
 using pidalloc::Pid;
-using pidalloc::Policy;
 
 std::atomic<std::uint64_t> g_violations{0};
 
@@ -68,7 +71,15 @@ class Arena {
   [[nodiscard]] virtual std::size_t capacity() const = 0;
   [[nodiscard]] virtual Pid allocate() = 0;
   [[nodiscard]] virtual Pid allocate_at(std::size_t id) = 0;
+  [[nodiscard]] virtual Pid allocate_in(std::size_t min, std::size_t max) = 0;
+  [[nodiscard]] virtual std::size_t allocate_id() = 0;
+  [[nodiscard]] virtual std::size_t allocate_id_at(std::size_t id) = 0;
+  [[nodiscard]] virtual std::size_t allocate_id_in(std::size_t min, std::size_t max) = 0;
   virtual bool recycle(std::size_t id) = 0;
+  // RandomCyclic only: false, doing nothing, for the other policies.
+  virtual bool set_random(bool on) = 0;
+  virtual bool reseed(std::uint64_t seed) = 0;
+  [[nodiscard]] virtual bool random() const = 0;
   [[nodiscard]] virtual bool contains(std::size_t id) const = 0;
   [[nodiscard]] virtual std::size_t size() const = 0;
   [[nodiscard]] virtual bool check_invariants() const = 0;
@@ -91,6 +102,12 @@ class Arena {
     return owners_[id].load(std::memory_order_acquire);
   }
 
+  // How the workers use it: through Pid handles (allocate, allocate_at), or mostly through plain
+  // integer ids (allocate_id*, recycle) and allocate_in().
+  bool by_raw_ids = false;
+  // Whether a thread of its own turns the random skip off and on (RandomCyclic only).
+  bool toggled = false;
+
  protected:
   void size_owner_table(std::size_t n) {
     owners_ = std::make_unique<std::atomic<std::uint32_t>[]>(n);
@@ -112,17 +129,53 @@ using SoakLock = NoLock;
 using SoakLock = pidalloc::Spinlock;
 #endif
 
-template <std::size_t Order>
+template <std::size_t Order, class Policy>
 class ArenaOf final : public Arena {
+  using Alloc = pidalloc::PidAllocator<Order, SoakLock, Policy>;
+  static constexpr bool kRandom = requires(Alloc & a) { a.set_random(true); };
+
  public:
-  ArenaOf(const char* label, Policy policy) : label_(label), pids_(policy) {
-    size_owner_table(Alloc::capacity());
-  }
+  explicit ArenaOf(const char* label) : label_(label) { size_owner_table(Alloc::capacity()); }
   [[nodiscard]] const char* name() const override { return label_; }
   [[nodiscard]] std::size_t capacity() const override { return Alloc::capacity(); }
   [[nodiscard]] Pid allocate() override { return pids_.allocate(); }
   [[nodiscard]] Pid allocate_at(std::size_t id) override { return pids_.allocate_at(id); }
+  [[nodiscard]] Pid allocate_in(std::size_t min, std::size_t max) override {
+    return pids_.allocate_in(min, max);
+  }
+  [[nodiscard]] std::size_t allocate_id() override { return pids_.allocate_id(); }
+  [[nodiscard]] std::size_t allocate_id_at(std::size_t id) override {
+    return pids_.allocate_id_at(id);
+  }
+  [[nodiscard]] std::size_t allocate_id_in(std::size_t min, std::size_t max) override {
+    return pids_.allocate_id_in(min, max);
+  }
   bool recycle(std::size_t id) override { return pids_.recycle(id); }
+  bool set_random(bool on) override {
+    if constexpr (kRandom) {
+      pids_.set_random(on);
+      return true;
+    } else {
+      static_cast<void>(on);
+      return false;
+    }
+  }
+  bool reseed(std::uint64_t seed) override {
+    if constexpr (kRandom) {
+      pids_.reseed(seed);
+      return true;
+    } else {
+      static_cast<void>(seed);
+      return false;
+    }
+  }
+  [[nodiscard]] bool random() const override {
+    if constexpr (kRandom) {
+      return pids_.random();
+    } else {
+      return false;
+    }
+  }
   [[nodiscard]] bool contains(std::size_t id) const override { return pids_.contains(id); }
   [[nodiscard]] std::size_t size() const override { return pids_.size(); }
   [[nodiscard]] bool check_invariants() const override { return pids_.check_invariants(); }
@@ -133,7 +186,6 @@ class ArenaOf final : public Arena {
   }
 
  private:
-  using Alloc = pidalloc::PidAllocator<Order, SoakLock>;
   const char* label_;
   Alloc pids_;
 };
@@ -143,10 +195,12 @@ struct Counters {
   std::uint64_t allocations = 0;
   std::uint64_t exhausted = 0;  // allocate() or allocate_at() that found nothing to hand out
   std::uint64_t recycles = 0;
-  std::uint64_t checks = 0;  // checks that were made and passed
+  std::uint64_t checks = 0;   // checks that were made and passed
+  std::uint64_t toggles = 0;  // set_random() and reseed() calls by the toggling thread
 
   Counters& operator+=(const Counters& o) {
     ops += o.ops;
+    toggles += o.toggles;
     allocations += o.allocations;
     exhausted += o.exhausted;
     recycles += o.recycles;
@@ -186,6 +240,67 @@ void check(bool ok, Counters& c, const char* what, std::size_t id = 0) {
   }
 }
 
+// One allocation from an arena used through integer ids: allocate_id(), allocate_id_at(),
+// allocate_id_in() and allocate_in() over random windows (some reaching past capacity()). The ids
+// are kept as integers, but allocate_in()'s come as handles, so both kinds mix in one arena.
+void grow_by_raw_ids(Worker& w, Arena& arena, Holdings& mine, std::size_t choice) {
+  Counters& c = w.counters;
+  const std::size_t cap = arena.capacity();
+  std::size_t id = kNoId;
+  Pid pid;
+  switch (choice % 5) {
+    case 0: {
+      // A specific id; sometimes one we own, which must be refused.
+      const bool ours = !mine.raw.empty() && w.rng.below(2) == 0;
+      const std::size_t want = ours ? mine.raw[w.rng.below(mine.raw.size())] : w.rng.below(cap);
+      id = arena.allocate_id_at(want);
+      if (ours) {
+        check(id == kNoId, c, "allocate_id_at handed out an id its caller owns", want);
+        return;
+      }
+      check(id == kNoId || id == want, c, "allocate_id_at handed out a different id", want);
+      break;
+    }
+    case 1:
+    case 2: {
+      const std::size_t min = w.rng.below(cap);
+      const std::size_t max = min + 1 + w.rng.below(cap / 4);
+      if (choice % 5 == 1) {
+        id = arena.allocate_id_in(min, max);
+      } else {
+        pid = arena.allocate_in(min, max);
+        id = pid.get();
+        check(static_cast<bool>(pid) == (id != kNoId), c, "allocate_in: handle and id disagree");
+      }
+      check(id == kNoId || (id >= min && id < max), c,
+            "allocate_in handed out an id outside [min, max)", id);
+      break;
+    }
+    default:
+      id = arena.allocate_id();
+      break;
+  }
+  if (id == kNoId) {
+    ++c.exhausted;
+    return;
+  }
+  ++c.allocations;
+  check(id < cap, c, "id out of range", id);
+  arena.claim(id, w.index);
+  check(arena.contains(id), c, "contains() false for an id just allocated", id);
+  if (pid) {
+    mine.handles.push_back(std::move(pid));
+  } else {
+    mine.raw.push_back(id);
+  }
+  // Ranges that hold no id are answered with kNoId, at any time.
+  const std::size_t min = w.rng.below(cap + 2);
+  check(arena.allocate_id_in(min, min) == kNoId && arena.allocate_id_in(min + 1, min) == kNoId &&
+            arena.allocate_id_in(cap + w.rng.below(1000), kNoId) == kNoId &&
+            arena.allocate_id_at(cap + w.rng.below(1000)) == kNoId,
+        c, "an empty or out-of-range request was answered with an id");
+}
+
 // One operation on one arena. Each thread swings between filling up (so that the arenas run dry
 // and the exhausted path is taken under contention) and draining.
 void churn_once(Worker& w, Arena& arena, Holdings& mine, bool filling) {
@@ -193,6 +308,10 @@ void churn_once(Worker& w, Arena& arena, Holdings& mine, bool filling) {
   ++c.ops;
   const std::size_t choice = w.rng.below(16);
   const bool grow = filling ? choice < 11 : choice < 5;
+  if ((grow || mine.count() == 0) && arena.by_raw_ids) {
+    grow_by_raw_ids(w, arena, mine, choice);
+    return;
+  }
   if (grow || mine.count() == 0) {
     Pid pid;
     if (choice % 4 == 0) {
@@ -243,6 +362,29 @@ void churn_once(Worker& w, Arena& arena, Holdings& mine, bool filling) {
   // Bad input is answered with false and changes nothing, at any time.
   check(!arena.recycle(arena.capacity() + w.rng.below(1000)), c,
         "recycle() accepted an id out of range");
+}
+
+// The toggled arena's own thread: turns the random skip off and on (FreeBSD's sysctl
+// kern.randompid at run time) and now and then reseeds it, sometimes in bursts, sometimes after a
+// pause, while the workers allocate from it. Nobody else changes the setting, so random() must
+// report the last one.
+void toggle(Arena& arena, std::uint64_t seed, Counters& c, const std::atomic<bool>& stop) {
+  Rng rng(seed);
+  bool on = true;
+  while (!stop.load(std::memory_order_relaxed)) {
+    const std::size_t burst = 1 + rng.below(rng.below(4) == 0 ? 64 : 2);
+    for (std::size_t i = 0; i < burst; ++i) {
+      if (rng.below(4) == 0) {
+        check(arena.reseed(rng.next()), c, "reseed() refused by a RandomCyclic arena");
+      } else {
+        on = !on;
+        check(arena.set_random(on), c, "set_random() refused by a RandomCyclic arena");
+      }
+      ++c.toggles;
+      check(arena.random() == on, c, "random() differs from the last set_random()");
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(50 + rng.below(2000)));
+  }
 }
 
 void work(Worker& w, const std::vector<std::unique_ptr<Arena>>& arenas,
@@ -364,10 +506,19 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Arena>> arenas;
   // 65 words: three layers on 64-bit. 3 words: a summary word with padding bits. 1 word: only
   // 64 ids among many threads, so it is exhausted much of the time.
-  arenas.push_back(std::make_unique<ArenaOf<65>>("lowest_first<65>", Policy::lowest_first()));
-  arenas.push_back(std::make_unique<ArenaOf<3>>("cyclic(100)<3>", Policy::cyclic(100)));
+  arenas.push_back(std::make_unique<ArenaOf<65, pidalloc::LowestFirst>>("LowestFirst <65>"));
+  arenas.push_back(std::make_unique<ArenaOf<3, pidalloc::Cyclic<100>>>("Cyclic<100> <3>"));
   arenas.push_back(
-      std::make_unique<ArenaOf<1>>("random_cyclic(2,7)<1>", Policy::random_cyclic(2, 7, seed)));
+      std::make_unique<ArenaOf<1, pidalloc::RandomCyclic<2, 7>>>("RandomCyclic<2, 7> <1>"));
+  arenas.back()->reseed(seed);
+  // Integer ids and allocate_in() against a cyclic cursor that allocate_in() must not move.
+  arenas.push_back(std::make_unique<ArenaOf<5, pidalloc::Cyclic<64>>>("Cyclic<64> <5> int ids"));
+  arenas.back()->by_raw_ids = true;
+  // The random skip turned off and on by a thread of its own.
+  arenas.push_back(std::make_unique<ArenaOf<4, pidalloc::RandomCyclic<16, 64, 0x5EED>>>(
+      "RandomCyclic<16, 64> <4> toggled"));
+  arenas.back()->reseed(seed ^ 0xA5A5A5A5A5A5A5A5ULL);
+  arenas.back()->toggled = true;
 
   std::vector<Worker> workers(threads);
   for (std::size_t t = 0; t < workers.size(); ++t) {
@@ -382,6 +533,14 @@ int main(int argc, char** argv) {
   std::vector<std::thread> pool;
   pool.reserve(workers.size());
   for (Worker& w : workers) pool.emplace_back([&w, &arenas, &stop] { work(w, arenas, stop); });
+  std::vector<Counters> toggler_counters(arenas.size());
+  for (std::size_t a = 0; a < arenas.size(); ++a) {
+    if (!arenas[a]->toggled) continue;
+    Arena& arena = *arenas[a];
+    Counters& counters = toggler_counters[a];
+    pool.emplace_back(
+        [&arena, &counters, &stop, seed, a] { toggle(arena, seed * 31 + a, counters, stop); });
+  }
 
   // Meanwhile: the invariants hold whenever the lock is free, whatever the threads are doing.
   Counters monitor;
@@ -400,10 +559,11 @@ int main(int argc, char** argv) {
 
   Counters total = monitor;
   for (const Worker& w : workers) total += w.counters;
+  for (const Counters& t : toggler_counters) total += t;
   bool ok = true;
   for (std::size_t a = 0; a < arenas.size(); ++a) {
     const bool arena_ok = audit(*arenas[a], a, workers, total);
-    std::printf("  %-22s capacity %5zu  final audit %s\n", arenas[a]->name(), arenas[a]->capacity(),
+    std::printf("  %-34s capacity %5zu  final audit %s\n", arenas[a]->name(), arenas[a]->capacity(),
                 arena_ok ? "ok" : "FAILED");
     ok = ok && arena_ok;
   }
@@ -413,6 +573,7 @@ int main(int argc, char** argv) {
               static_cast<double>(total.ops) / static_cast<double>(std::max(1ULL, seconds)));
   std::printf("allocations: %" PRIu64 ", recycles: %" PRIu64 ", found nothing free: %" PRIu64 "\n",
               total.allocations, total.recycles, total.exhausted);
+  std::printf("set_random() and reseed() calls during the run: %" PRIu64 "\n", total.toggles);
   std::printf("invariant checks during the run: %" PRIu64 "\n", invariant_checks);
   std::printf("checks passed: %" PRIu64 ", violations: %" PRIu64 "\n", total.checks, violations);
   std::printf("soak: %s\n", ok && violations == 0 ? "PASSED" : "FAILED");

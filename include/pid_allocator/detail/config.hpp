@@ -20,6 +20,9 @@
 //   freestanding (-ffreestanding):  traps (__builtin_trap), always on;
 //   hosted, NDEBUG not defined:     prints "file:line: msg" to stderr and calls std::abort();
 //   hosted with NDEBUG:             checks nothing.
+#if defined(PIDALLOC_ASSERT) && !defined(PIDALLOC_CHECK_HANDLES) && __STDC_HOSTED__
+#define PIDALLOC_CHECK_HANDLES 1  // the program's own PIDALLOC_ASSERT wants the check
+#endif
 #ifndef PIDALLOC_ASSERT
 #if !__STDC_HOSTED__
 #define PIDALLOC_ASSERT(cond, msg) ((cond) ? static_cast<void>(0) : __builtin_trap())
@@ -29,6 +32,19 @@
 #include "hosted.hpp"  // detail::assert_fail: prints and aborts (hosted builds only)
 #define PIDALLOC_ASSERT(cond, msg) \
   ((cond) ? static_cast<void>(0) : ::pidalloc::detail::assert_fail((msg), __FILE__, __LINE__))
+#endif
+#endif
+
+// PIDALLOC_CHECK_HANDLES: 1 makes every allocator count the Pid handles that refer to it, so that
+// its destructor can assert that none is left. The count is a relaxed atomic add per handle made
+// and released, which builds where that assertion is off do not pay. Default: 1 in hosted builds
+// without NDEBUG or with their own PIDALLOC_ASSERT, else 0 (a freestanding allocator's destructor
+// is trivial and never checks). Translation units that share an allocator must agree on it.
+#ifndef PIDALLOC_CHECK_HANDLES
+#if __STDC_HOSTED__ && !defined(NDEBUG)
+#define PIDALLOC_CHECK_HANDLES 1
+#else
+#define PIDALLOC_CHECK_HANDLES 0
 #endif
 #endif
 
@@ -55,7 +71,21 @@
 #include "hosted.hpp"  // detail::yield_core
 #endif
 
+#include <cstddef>  // std::size_t
+#include <limits>   // std::numeric_limits
+
+namespace pidalloc {
+
+// What an allocation returns when it finds no id, what an empty Pid holds, and what
+// next_allocated() returns when there is no further id.
+inline constexpr std::size_t kNoId = std::numeric_limits<std::size_t>::max();
+
+}  // namespace pidalloc
+
 namespace pidalloc::detail {
+
+inline constexpr std::size_t kWordBits = std::numeric_limits<std::size_t>::digits;
+inline constexpr std::size_t kAllOnes = ~std::size_t{0};
 
 // Tells the core that this is a spin-wait loop: `pause` on x86 (saves power, and avoids the
 // memory-order mis-speculation penalty when the lock word changes), `yield` on Arm (hands the

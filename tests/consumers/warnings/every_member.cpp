@@ -18,6 +18,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -30,7 +31,6 @@ namespace {
 
 using pidalloc::kNoId;
 using pidalloc::Pid;
-using pidalloc::Policy;
 
 // A lock as a user might write one: lock() and unlock() only, neither noexcept, no try_lock.
 class TestAndSetLock {
@@ -91,16 +91,21 @@ void check_hosted(const Pid& live, std::size_t id, const Context& ctx) {
 
 // One allocator's whole life: fill it to capacity, recycle ids by every route a handle offers,
 // lower and restore the limit, reseed, iterate, and empty it, checking each answer.
-template <std::size_t Order, class Lock>
-void exercise(const Policy policy, const char* policy_name, bool default_constructed) {
-  using Allocator = pidalloc::PidAllocator<Order, Lock>;
+template <class P>
+inline constexpr bool kIsRandom = false;
+template <std::size_t F, std::uint32_t S, std::uint64_t Seed>
+inline constexpr bool kIsRandom<pidalloc::RandomCyclic<F, S, Seed>> = true;
+
+// Floor: the policy's wrap floor (0 for LowestFirst).
+template <std::size_t Order, class Lock, class Policy, std::size_t Floor = 0>
+void exercise(const char* policy_name) {
+  using Allocator = pidalloc::PidAllocator<Order, Lock, Policy>;
   const Context ctx{Order, kLockName<Lock>, policy_name};
   constexpr std::size_t cap = Allocator::capacity();
   static_assert(cap == Order * 64 || sizeof(std::size_t) != 8);
 
   // The allocator outlives every handle: it is declared first.
-  auto a =
-      default_constructed ? std::make_unique<Allocator>() : std::make_unique<Allocator>(policy);
+  auto a = std::make_unique<Allocator>();
   CHECK(a->empty() && a->size() == 0 && !a->full());
   CHECK(a->limit() == cap);
   CHECK(a->next_allocated(0) == kNoId);
@@ -109,7 +114,7 @@ void exercise(const Policy policy, const char* policy_name, bool default_constru
   // Fill: allocate() until it finds nothing; random_cyclic may skip ids below its floor before the
   // first wrap and never come back to them, so allocate_at() takes whatever is left.
   std::vector<Pid> by_id(cap);
-  const bool sequential = policy.kind != Policy::Kind::random_cyclic;
+  const bool sequential = !kIsRandom<Policy>;
   std::size_t handed_out = 0;
   for (Pid p = a->allocate(); p; p = a->allocate()) {
     const std::size_t id = p.get();
@@ -127,7 +132,7 @@ void exercise(const Policy policy, const char* policy_name, bool default_constru
     if (!by_id[id]) by_id[id] = a->allocate_at(id);
     CHECK(by_id[id] && by_id[id].get() == id);
   }
-  CHECK(sequential ? handed_out == cap : handed_out + policy.floor >= cap);
+  CHECK(sequential ? handed_out == cap : handed_out + Floor >= cap);
   CHECK(a->full() && a->size() == cap && !a->empty());
   CHECK(!a->allocate() && a->allocate().get() == kNoId);
   CHECK(!a->allocate_at(0) && !a->allocate_at(cap) && !a->allocate_at(kNoId));
@@ -165,14 +170,14 @@ void exercise(const Policy policy, const char* policy_name, bool default_constru
 
   // Below a limit of cap - 1 three of the four free ids may be handed out; the cyclic kinds have
   // wrapped, so they skip id 0, which is below their floor, and only allocate_at() reaches it.
-  const bool cyclic = policy.kind != Policy::Kind::lowest_first;
+  const bool cyclic = !std::is_same_v<Policy, pidalloc::LowestFirst>;
   CHECK(!a->set_limit(cap + 1) && a->limit() == cap);
   CHECK(a->set_limit(cap - 1) && a->limit() == cap - 1);
   for (std::size_t i = cyclic ? 1 : 0; i < 3; ++i) {
     Pid p = a->allocate();
     const std::size_t id = p.get();
     // In order, except that random_cyclic's cursor may sit between the two, in either order.
-    const bool random = policy.kind == Policy::Kind::random_cyclic;
+    const bool random = kIsRandom<Policy>;
     CHECK(id == freed[i] || (random && (id == freed[1] || id == freed[2])));
     if (id >= cap || by_id[id]) {
       report(false, "an id handed out twice or out of range", __LINE__, ctx);
@@ -191,15 +196,31 @@ void exercise(const Policy policy, const char* policy_name, bool default_constru
   by_id[cap - 1] = a->allocate();
   CHECK(by_id[cap - 1].get() == cap - 1 && a->full() && a->size() == cap);
 
-  // A reseed keeps the state consistent, and the one free id is still the one handed out.
-  a->reseed(0x5eed);
+  // A reseed and the skip switched off and on keep the state consistent, and the one free id is
+  // still the one handed out.
+  if constexpr (kIsRandom<Policy>) {
+    a->reseed(0x5eed);
+    CHECK(a->random());
+    a->set_random(false);
+    CHECK(!a->random() && a->check_invariants());
+    a->set_random(true);
+  }
   CHECK(a->check_invariants());
   const std::size_t lone = cap - 2;  // above the cyclic kinds' floor
   by_id[lone].reset();
   by_id[lone] = a->allocate();
   CHECK(by_id[lone].get() == lone && a->full());
 
-  // Comparisons: by id, an empty handle (kNoId) last.
+  // The raw-id members and allocation in a range, on the one free id.
+  CHECK(a->recycle(by_id[lone].release()));
+  CHECK(a->allocate_id_in(0, lone) == kNoId && a->allocate_id_in(lone, lone) == kNoId);
+  CHECK(a->allocate_id_in(lone, cap) == lone && a->recycle(lone));
+  CHECK(a->allocate_id_at(lone) == lone && a->allocate_id_at(lone) == kNoId && a->recycle(lone));
+  CHECK(a->allocate_id() == lone && a->allocate_id() == kNoId && a->recycle(lone));
+  by_id[lone] = a->allocate_in(1, cap);
+  CHECK(by_id[lone].get() == lone && !a->allocate_in(0, cap) && a->full());
+
+  // Comparisons: by id within one allocator, an empty handle last.
   CHECK(by_id[1] == by_id[1] && !(by_id[1] == by_id[2]) && Pid{} == Pid{});
   CHECK(by_id[1] < by_id[2] && (by_id[2] <=> by_id[1]) > 0 && by_id[cap - 1] < Pid{});
   check_hosted(by_id[cap - 1], cap - 1, ctx);
@@ -214,11 +235,10 @@ template <std::size_t Order, class Lock>
 void exercise_policies() {
   // Below capacity() / 3 (the test frees that id and expects it back), not on a word boundary.
   constexpr std::size_t wrap_floor = Order * 16 + 5;
-  exercise<Order, Lock>(Policy::lowest_first(), "default constructor", true);
-  exercise<Order, Lock>(Policy::lowest_first(), "lowest_first()", false);
-  exercise<Order, Lock>(Policy::cyclic(wrap_floor), "cyclic(wrap_floor)", false);
-  exercise<Order, Lock>(Policy::random_cyclic(wrap_floor, 37, 0x1234'5678'9abc'def0),
-                        "random_cyclic", false);
+  exercise<Order, Lock, pidalloc::LowestFirst>("LowestFirst");
+  exercise<Order, Lock, pidalloc::Cyclic<wrap_floor>, wrap_floor>("Cyclic<wrap_floor>");
+  exercise<Order, Lock, pidalloc::RandomCyclic<wrap_floor, 37, 0x1234'5678'9abc'def0>, wrap_floor>(
+      "RandomCyclic");
 }
 
 template <class Lock, std::size_t... Orders>
@@ -244,7 +264,8 @@ void exercise_spinlock() {
 }
 
 // The constexpr constructors: an allocator with a policy that needs no dynamic initialisation.
-constinit pidalloc::PidAllocator<2> g_constinit{Policy::random_cyclic(3, 5, 7)};
+constinit pidalloc::PidAllocator<2, pidalloc::Spinlock, pidalloc::RandomCyclic<3, 5, 7>>
+    g_constinit;
 
 }  // namespace
 

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+// pid_allocator: the layered bitmap that records which ids are allocated. It knows nothing of
+// allocation policies, handles or locks. Internal header.
+#ifndef PID_ALLOCATOR_DETAIL_LAYERED_BITMAP_HPP
+#define PID_ALLOCATOR_DETAIL_LAYERED_BITMAP_HPP
+
+#include "config.hpp"  // kNoId, kWordBits, kAllOnes
+
+#include <atomic>       // std::atomic: the words and the count
+#include <bit>          // std::countr_zero
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint32_t
+#include <limits>       // std::numeric_limits
+#include <type_traits>  // std::conditional_t
+
+namespace pidalloc::detail {
+
+// Set bits, one per loop: std::popcount would call libgcc's __popcountdi2 on targets without a
+// popcount instruction, which freestanding links may not have. Only check() counts.
+constexpr std::size_t count_ones(std::size_t bits) noexcept {
+  std::size_t n = 0;
+  for (; bits != 0; bits &= bits - 1) ++n;
+  return n;
+}
+
+// The shape of the layered bitmap for a given number of bottom words, computed at compile time.
+inline constexpr std::size_t kMaxLayers = 16;  // ceil(log_32(2^64)) + 1 = 14 would do
+struct Geometry {
+  std::size_t layers = 0;
+  std::size_t words[kMaxLayers] = {};    // words in layer k; layer 0 is the bottom
+  std::size_t first[kMaxLayers] = {};    // index of layer k's first word, counting from the top
+  std::size_t padding[kMaxLayers] = {};  // bits of layer k's last word that stand for no word
+  std::size_t total_words = 0;
+};
+
+constexpr Geometry make_geometry(std::size_t bottom_words) noexcept {
+  Geometry g;
+  std::size_t words = bottom_words;
+  std::size_t bits = 0;  // meaningful bits in this layer; every bit of the bottom layer is an id
+  for (;;) {
+    g.words[g.layers] = words;
+    const std::size_t used_in_last = bits % kWordBits;
+    g.padding[g.layers] = used_in_last == 0 ? 0 : kAllOnes << used_in_last;
+    ++g.layers;
+    if (words == 1) break;
+    bits = words;  // one bit per word of the layer below
+    words = (words + kWordBits - 1) / kWordBits;
+  }
+  std::size_t next = 0;
+  for (std::size_t k = g.layers; k-- > 0;) {
+    g.first[k] = next;
+    next += g.words[k];
+  }
+  g.total_words = next;
+  return g;
+}
+
+// The ids [0, Words * W), W = bits in std::size_t, as `layers` bitmaps of atomic words:
+//   layer 0 (bottom): Words words, bit i set <=> id i is allocated;
+//   layer k > 0: bit j set <=> word j of layer k-1 is full (all of its meaningful bits set);
+//   the top layer is a single word. Bits of an upper layer's last word past the end of the layer
+//   below ("padding") stand for nothing: they stay 0 and are read as set (see padding()).
+// Invariants, whenever no write is in progress:
+//   (1) every summary bit equals "the word it stands for is full";
+//   (2) count() equals the number of set bottom bits; padding bits are 0.
+// Writers (take, clear) must be serialised by the caller, so they use load + store rather than
+// read-modify-write. contains() and next_set() may run at any time, from any thread: they read
+// bottom words only (acquire, pairing with the writers' release stores). The summary layers are
+// read and written by serialised writers only. An all-zero object is the empty bitmap.
+template <std::size_t Words>
+class LayeredBitmap {
+  static_assert(Words > 0, "a bitmap has at least one word");
+  static_assert(Words <= std::numeric_limits<std::size_t>::max() / kWordBits,
+                "Words * bits-per-word does not fit in std::size_t");
+
+ public:
+  static constexpr std::size_t kIds = Words * kWordBits;
+  // Counters and positions hold values up to kIds; 32 bits keep the objects around them small.
+  using Index = std::conditional_t<(kIds <= std::numeric_limits<std::uint32_t>::max()),
+                                   std::uint32_t, std::size_t>;
+
+  // ---- lock-free reads: any thread, any time ----
+
+  // acquire: pairs with the release store that set or cleared the bit, so a caller that sees an
+  // id allocated also sees what the allocating thread wrote before allocating it.
+  [[nodiscard]] bool contains(std::size_t id) const noexcept {
+    if (id >= kIds) return false;
+    return (bottom(id / kW).load(std::memory_order_acquire) >> (id % kW)) & 1U;
+  }
+
+  // The lowest set id >= from, or kNoId. O((result - from) / W) word loads.
+  [[nodiscard]] std::size_t next_set(std::size_t from) const noexcept {
+    if (from >= kIds) return kNoId;
+    std::size_t index = from / kW;
+    // acquire: as in contains().
+    std::size_t bits = bottom(index).load(std::memory_order_acquire) & (kAllOnes << (from % kW));
+    while (bits == 0) {
+      if (++index == Words) return kNoId;
+      bits = bottom(index).load(std::memory_order_acquire);
+    }
+    return index * kW + static_cast<std::size_t>(std::countr_zero(bits));
+  }
+
+  // relaxed: a count read on its own orders nothing else.
+  [[nodiscard]] std::size_t count() const noexcept {
+    return count_.load(std::memory_order_relaxed);
+  }
+
+  // ---- serialised writers, and searches that run between them ----
+  // Relaxed loads suffice here: whatever serialises the writers orders them after every earlier
+  // write.
+
+  [[nodiscard]] bool is_set(std::size_t id) const noexcept {
+    return (bottom(id / kW).load(std::memory_order_relaxed) >> (id % kW)) & 1U;
+  }
+
+  // The lowest clear id >= start (start < kIds), or kNoId. Climbs while the words it meets are
+  // full, then walks down following zero bits: at most 2 * layers - 1 word reads. Each layer is a
+  // template argument, so that its offset, size and padding are constants and the walk compiles to
+  // straight-line code; always_inline keeps it so whatever the compiler's inlining budget.
+  // cppcheck-suppress functionStatic ; it reads the words through climb<0>()
+  [[gnu::always_inline]] std::size_t find_clear_from(std::size_t start) const noexcept {
+    return climb<0>(start);
+  }
+
+  // The lowest clear id, or kNoId: find_clear_from(0), but once the first bottom word is full it
+  // walks down from the top word instead of climbing, since the low ids tend to be the oldest
+  // taken and a climb from 0 would mostly meet full words: 1 + layers word reads.
+  [[gnu::always_inline]] std::size_t find_lowest_clear() const noexcept {
+    const std::size_t first = bottom(0).load(std::memory_order_relaxed) | padding(0, 0);
+    if (first != kAllOnes) return static_cast<std::size_t>(std::countr_zero(~first));
+    return climb<kLayers - 1>(0);
+  }
+
+  // The lowest clear id >= start, or kIds when there is none (also for start >= kIds).
+  [[nodiscard]] std::size_t clear_from_or_end(std::size_t start) const noexcept {
+    const std::size_t found = start < kIds ? find_clear_from(start) : kNoId;
+    return found < kIds ? found : kIds;
+  }
+
+  // Sets a clear id's bit, then each summary bit whose word became full; returns the id's bottom
+  // word as it is now.
+  [[gnu::always_inline]] std::size_t set(std::size_t id) noexcept {
+    const std::size_t index = id / kW;
+    const std::size_t now =
+        bottom(index).load(std::memory_order_relaxed) | (std::size_t{1} << (id % kW));
+    // release: pairs with the acquire loads of contains() and next_set().
+    bottom(index).store(now, std::memory_order_release);
+    count_.store(static_cast<Index>(count_.load(std::memory_order_relaxed) + 1),
+                 std::memory_order_relaxed);
+    if constexpr (kLayers > 1) mark_full<1>(index, now == kAllOnes);
+    return now;
+  }
+
+  // Clears a set id's bit, then each summary bit whose word stopped being full.
+  void clear(std::size_t id) noexcept {
+    const std::size_t index = id / kW;
+    const std::size_t before = bottom(index).load(std::memory_order_relaxed);
+    // release: as in set().
+    bottom(index).store(before & ~(std::size_t{1} << (id % kW)), std::memory_order_release);
+    count_.store(static_cast<Index>(count_.load(std::memory_order_relaxed) - 1),
+                 std::memory_order_relaxed);
+    if constexpr (kLayers > 1) mark_not_full<1>(index, before == kAllOnes);
+  }
+
+  // Invariants (1) and (2). O(kIds / W); a debug aid.
+  [[nodiscard]] bool check() const noexcept {
+    std::size_t live = 0;
+    for (std::size_t i = 0; i < Words; ++i) {
+      live += count_ones(bottom(i).load(std::memory_order_relaxed));
+    }
+    if (live != count()) return false;
+    for (std::size_t k = 1; k < kLayers; ++k) {
+      for (std::size_t i = 0; i < kGeo.words[k]; ++i) {
+        std::size_t expected = 0;
+        for (std::size_t b = 0; b < kW && i * kW + b < kGeo.words[k - 1]; ++b) {
+          const std::size_t child = i * kW + b;
+          if (is_full(k - 1, child, word(k - 1, child).load(std::memory_order_relaxed))) {
+            expected |= std::size_t{1} << b;
+          }
+        }
+        if (word(k, i).load(std::memory_order_relaxed) != expected) return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  friend struct TestAccess;
+
+  static constexpr std::size_t kW = kWordBits;
+  static constexpr Geometry kGeo = make_geometry(Words);
+  static constexpr std::size_t kLayers = kGeo.layers;
+
+  // Every access to words_ goes through word(), which stores the layout of kGeo backwards: the
+  // top word last, next to whatever the owner keeps after the bitmap, since every write touches
+  // it. Backwards, every address is computed from total_words, which differs between any two
+  // sizes: with an offset that several sizes share, g++ 12 merges their identical code
+  // (identical code folding) and then reports false -Warray-bounds in users' builds.
+  std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) noexcept {
+    return *(words_ + (kGeo.total_words - 1) - (kGeo.first[layer] + index));
+  }
+  const std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) const noexcept {
+    return *(words_ + (kGeo.total_words - 1) - (kGeo.first[layer] + index));
+  }
+  std::atomic<std::size_t>& bottom(std::size_t index) noexcept { return word(0, index); }
+  const std::atomic<std::size_t>& bottom(std::size_t index) const noexcept {
+    return word(0, index);
+  }
+
+  // Padding bits of word `index` of `layer`, to be read as set.
+  static constexpr std::size_t padding(std::size_t layer, std::size_t index) noexcept {
+    return index == kGeo.words[layer] - 1 ? kGeo.padding[layer] : 0;
+  }
+  static constexpr bool is_full(std::size_t layer, std::size_t index, std::size_t bits) noexcept {
+    return (bits | padding(layer, index)) == kAllOnes;
+  }
+
+  // pos: a bit position within layer K.
+  template <std::size_t K>
+  [[gnu::always_inline]] std::size_t climb(std::size_t pos) const noexcept {
+    const std::size_t index = pos / kW;
+    if (index >= kGeo.words[K]) return kNoId;  // walked off the end of the layer
+    const std::size_t below_pos = (std::size_t{1} << (pos % kW)) - 1;
+    const std::size_t taken =
+        word(K, index).load(std::memory_order_relaxed) | below_pos | padding(K, index);
+    if (taken != kAllOnes) {
+      return descend<K>(index * kW + static_cast<std::size_t>(std::countr_zero(~taken)));
+    }
+    if constexpr (K + 1 < kLayers) {
+      return climb<K + 1>(index + 1);  // the next word of this layer is the next bit above
+    } else {
+      return kNoId;
+    }
+  }
+
+  // pos: a zero bit of layer K, i.e. (for K > 0) a word of layer K - 1 that is not full. By
+  // invariant (1) that word has a zero bit, and a meaningful one: a word whose meaningful bits
+  // are all set is full.
+  template <std::size_t K>
+  [[gnu::always_inline]] std::size_t descend(std::size_t pos) const noexcept {
+    if constexpr (K == 0) {
+      return pos;
+    } else {
+      const std::size_t bits = word(K - 1, pos).load(std::memory_order_relaxed);
+      return descend<K - 1>(pos * kW + static_cast<std::size_t>(std::countr_zero(~bits)));
+    }
+  }
+
+  // Word `child` of layer K - 1 became full, if `became_full`. Whether a bottom word fills up is
+  // a coin toss under churn, so the summary word is rewritten either way (an L1 store) rather
+  // than behind a branch; above that, a word fills up rarely and the branch predicts well.
+  // If `became_full` is false the word is unchanged and not full (it has a zero bit for child).
+  template <std::size_t K>
+  void mark_full(std::size_t child, bool became_full) noexcept {
+    const std::size_t index = child / kW;
+    const std::size_t now =
+        word(K, index).load(std::memory_order_relaxed) | (std::size_t{became_full} << (child % kW));
+    word(K, index).store(now, std::memory_order_relaxed);
+    if constexpr (K + 1 < kLayers) {
+      if (is_full(K, index, now)) mark_full<K + 1>(index, true);
+    }
+  }
+
+  // Word `child` of layer K - 1 stopped being full, if `was_full`; branch-free at layer 1 for the
+  // reason given at mark_full(). If `was_full` is false, child's bit is already 0.
+  template <std::size_t K>
+  void mark_not_full(std::size_t child, bool was_full) noexcept {
+    const std::size_t index = child / kW;
+    const std::size_t before = word(K, index).load(std::memory_order_relaxed);
+    word(K, index).store(before & ~(std::size_t{was_full} << (child % kW)),
+                         std::memory_order_relaxed);
+    if constexpr (K + 1 < kLayers) {
+      // If this word was not full, the layers above already say "not full". A full word here
+      // means child's bit was set, so was_full held.
+      if (is_full(K, index, before)) mark_not_full<K + 1>(index, true);
+    }
+  }
+
+  std::atomic<std::size_t> words_[kGeo.total_words]{};
+  std::atomic<Index> count_{0};  // set bottom bits; written by writers, read by anyone
+};
+
+}  // namespace pidalloc::detail
+
+#endif  // PID_ALLOCATOR_DETAIL_LAYERED_BITMAP_HPP
