@@ -49,7 +49,7 @@ TEST_CASE("allocate_id and recycle work with plain integers, in the policy's ord
   CHECK(pids.empty());
 }
 
-TEST_CASE("allocate_in hands out the lowest free id in [min, max) below the limit", "[raw]") {
+TEST_CASE("allocate_in hands out the lowest free id from min up to max, below the limit", "[raw]") {
   pidalloc::PidAllocator<4> pids;  // 256 ids on 64-bit, 128 on 32-bit
   const std::size_t cap = pids.capacity();
   CHECK(pids.allocate_id_in(10, 20) == 10);
