@@ -205,8 +205,7 @@ class PidAllocator : private detail::PidOwner {
   }
 
   [[gnu::always_inline]] bool free_locked(std::size_t id) noexcept {
-    if (!bitmap_.is_set(id)) return false;
-    bitmap_.clear(id);
+    if (!bitmap_.clear(id)) return false;
     state_.freed(bitmap_, id);
     return true;
   }
@@ -219,12 +218,12 @@ class PidAllocator : private detail::PidOwner {
     self.free_locked(id);
   }
 
-  // The bitmap first: its top word, which every allocation touches, ends it and shares a cache
-  // line with the lock, the limit and the policy's state after it.
-  Bitmap bitmap_{};
+  // The bitmap last: the lock, the limit and the policy's state share the first cache line with
+  // the bitmap's count and top word, which every allocation touches.
   mutable Lock lock_{};
   std::atomic<Index> limit_gap_{0};  // capacity() - limit()
   State state_{};
+  Bitmap bitmap_{};
 };
 
 }  // namespace pidalloc

@@ -35,7 +35,7 @@ class Spinlock {
   Spinlock(const Spinlock&) = delete;
   Spinlock& operator=(const Spinlock&) = delete;
 
-  void lock() noexcept {
+  [[gnu::always_inline]] void lock() noexcept {
     // acquire: when the word was free, we see everything the previous holder wrote before its
     // release-unlock. An exchange rather than a compare-exchange: one instruction on every
     // target, and cheaper than `lock cmpxchg` on x86; writing 1 over a held word changes nothing.
@@ -56,7 +56,7 @@ class Spinlock {
   // release: publishes the critical section to the next acquirer's acquire exchange or CAS.
   // A plain store with nothing after it: an unlock that had to learn whether a waiter sleeps
   // would need a read-modify-write or a fence after its store.
-  void unlock() noexcept { word_.store(kFree, std::memory_order_release); }
+  [[gnu::always_inline]] void unlock() noexcept { word_.store(kFree, std::memory_order_release); }
 
  private:
   static constexpr std::uint32_t kFree = 0;
@@ -107,8 +107,8 @@ namespace detail {
 template <class Lock>
 class LockGuard {
  public:
-  explicit LockGuard(Lock& lock) noexcept : lock_(lock) { lock_.lock(); }
-  ~LockGuard() { lock_.unlock(); }
+  [[gnu::always_inline]] explicit LockGuard(Lock& lock) noexcept : lock_(lock) { lock_.lock(); }
+  [[gnu::always_inline]] ~LockGuard() { lock_.unlock(); }
   LockGuard(const LockGuard&) = delete;
   LockGuard& operator=(const LockGuard&) = delete;
 

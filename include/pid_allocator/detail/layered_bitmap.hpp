@@ -46,6 +46,7 @@ constexpr Geometry make_geometry(std::size_t bottom_words) noexcept {
     bits = words;  // one bit per word of the layer below
     words = (words + kWordBits - 1) / kWordBits;
   }
+  // Top layer first: the summary words, which every write touches, share the first lines.
   std::size_t next = 0;
   for (std::size_t k = g.layers; k-- > 0;) {
     g.first[k] = next;
@@ -110,7 +111,10 @@ class LayeredBitmap {
   // Relaxed loads suffice here: whatever serialises the writers orders them after every earlier
   // write.
 
+  // Callers pass ids below kIds; the hint lets the compiler fold the summary indices (a word
+  // of layer k is id / W^(k+1)) to constants where the layer has one word.
   [[nodiscard]] bool is_set(std::size_t id) const noexcept {
+    assume_id(id);
     return (bottom(id / kW).load(std::memory_order_relaxed) >> (id % kW)) & 1U;
   }
 
@@ -141,6 +145,7 @@ class LayeredBitmap {
   // Sets a clear id's bit, then each summary bit whose word became full; returns the id's bottom
   // word as it is now.
   [[gnu::always_inline]] std::size_t set(std::size_t id) noexcept {
+    assume_id(id);
     const std::size_t index = id / kW;
     const std::size_t now =
         bottom(index).load(std::memory_order_relaxed) | (std::size_t{1} << (id % kW));
@@ -152,15 +157,19 @@ class LayeredBitmap {
     return now;
   }
 
-  // Clears a set id's bit, then each summary bit whose word stopped being full.
-  void clear(std::size_t id) noexcept {
+  // Clears id's bit, then each summary bit whose word stopped being full; false, changing
+  // nothing, when the bit is clear already.
+  [[gnu::always_inline]] bool clear(std::size_t id) noexcept {
+    assume_id(id);
     const std::size_t index = id / kW;
     const std::size_t before = bottom(index).load(std::memory_order_relaxed);
+    if (((before >> (id % kW)) & 1U) == 0) return false;
     // release: as in set().
     bottom(index).store(before & ~(std::size_t{1} << (id % kW)), std::memory_order_release);
     count_.store(static_cast<Index>(count_.load(std::memory_order_relaxed) - 1),
                  std::memory_order_relaxed);
     if constexpr (kLayers > 1) mark_not_full<1>(index, before == kAllOnes);
+    return true;
   }
 
   // Invariants (1) and (2). O(kIds / W); a debug aid.
@@ -192,16 +201,26 @@ class LayeredBitmap {
   static constexpr Geometry kGeo = make_geometry(Words);
   static constexpr std::size_t kLayers = kGeo.layers;
 
-  // Every access to words_ goes through word(), which stores the layout of kGeo backwards: the
-  // top word last, next to whatever the owner keeps after the bitmap, since every write touches
-  // it. Backwards, every address is computed from total_words, which differs between any two
-  // sizes: with an offset that several sizes share, g++ 12 merges their identical code
-  // (identical code folding) and then reports false -Warray-bounds in users' builds.
+  // Every access to words_ goes through word(). The empty asm emits nothing; it names the size,
+  // so that no two sizes compile to identical code: g++ 12 merges identical code of different
+  // sizes (identical code folding) and then reports false -Warray-bounds in users' builds.
   std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) noexcept {
-    return *(words_ + (kGeo.total_words - 1) - (kGeo.first[layer] + index));
+    distinct_code();
+    return words_[kGeo.first[layer] + index];
   }
   const std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) const noexcept {
-    return *(words_ + (kGeo.total_words - 1) - (kGeo.first[layer] + index));
+    distinct_code();
+    return words_[kGeo.first[layer] + index];
+  }
+  static void assume_id([[maybe_unused]] std::size_t id) noexcept {
+#if defined(__GNUC__)
+    if (id >= kIds) __builtin_unreachable();
+#endif
+  }
+  static void distinct_code() noexcept {
+#if defined(__GNUC__) && !defined(__clang__)
+    __asm__("" ::"i"(Words));
+#endif
   }
   std::atomic<std::size_t>& bottom(std::size_t index) noexcept { return word(0, index); }
   const std::atomic<std::size_t>& bottom(std::size_t index) const noexcept {
@@ -247,13 +266,20 @@ class LayeredBitmap {
     }
   }
 
+  // The word of layer K that holds the bit of word `child` of layer K - 1: a constant where the
+  // layer has a single word, which saves the division on every write below 4,096 ids.
+  template <std::size_t K>
+  static constexpr std::size_t word_of(std::size_t child) noexcept {
+    return kGeo.words[K] == 1 ? 0 : child / kW;
+  }
+
   // Word `child` of layer K - 1 became full, if `became_full`. Whether a bottom word fills up is
   // a coin toss under churn, so the summary word is rewritten either way (an L1 store) rather
   // than behind a branch; above that, a word fills up rarely and the branch predicts well.
   // If `became_full` is false the word is unchanged and not full (it has a zero bit for child).
   template <std::size_t K>
   void mark_full(std::size_t child, bool became_full) noexcept {
-    const std::size_t index = child / kW;
+    const std::size_t index = word_of<K>(child);
     const std::size_t now =
         word(K, index).load(std::memory_order_relaxed) | (std::size_t{became_full} << (child % kW));
     word(K, index).store(now, std::memory_order_relaxed);
@@ -266,7 +292,7 @@ class LayeredBitmap {
   // reason given at mark_full(). If `was_full` is false, child's bit is already 0.
   template <std::size_t K>
   void mark_not_full(std::size_t child, bool was_full) noexcept {
-    const std::size_t index = child / kW;
+    const std::size_t index = word_of<K>(child);
     const std::size_t before = word(K, index).load(std::memory_order_relaxed);
     word(K, index).store(before & ~(std::size_t{was_full} << (child % kW)),
                          std::memory_order_relaxed);
@@ -277,8 +303,10 @@ class LayeredBitmap {
     }
   }
 
-  std::atomic<std::size_t> words_[kGeo.total_words]{};
+  // The count first, then the words top layer first: the count and the summary words, which
+  // every write touches, share the first cache line with whatever the owner keeps before them.
   std::atomic<Index> count_{0};  // set bottom bits; written by writers, read by anyone
+  std::atomic<std::size_t> words_[kGeo.total_words]{};
 };
 
 }  // namespace pidalloc::detail
