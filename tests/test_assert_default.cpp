@@ -1,6 +1,7 @@
 // The default PIDALLOC_ASSERT of a hosted build without NDEBUG prints the message and aborts.
-// Checked in a child process. NDEBUG is dropped for this file only; it uses a Lock type of its
-// own so that its PidAllocator instantiation is not shared with files built with NDEBUG.
+// Checked in a child process. NDEBUG is dropped for this file only, so it is linked alone, into
+// an executable of its own (tests/CMakeLists.txt): in one program with files built with NDEBUG,
+// the linker would keep one of two different definitions of the library's inline functions.
 #undef NDEBUG
 #include <pid_allocator/pid_allocator.hpp>
 

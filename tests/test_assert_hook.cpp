@@ -1,6 +1,7 @@
 // PIDALLOC_ASSERT is a hook: a program (a kernel's panic) may define it before the include.
-// This file defines it to count failures. It instantiates PidAllocator only with a Lock type of
-// its own, so its instantiations differ from every other test file's (no ODR clash).
+// This file defines it to count failures, so it is linked alone, into an executable of its own
+// (tests/CMakeLists.txt): no other file's definitions of the library's inline functions can
+// replace the ones that call this hook.
 #include <cstddef>
 
 namespace {

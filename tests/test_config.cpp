@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Configuration macros. Only detail/config.hpp is included here, so this translation unit defines
-// no Spinlock that could differ from the other files' (they all see the defaults).
+// Configuration macros. This file sets one, so it is built as an executable of its own
+// (tests/CMakeLists.txt); its checks are all at compile time.
 
 // The 1.0.0 name of PIDALLOC_SPINLOCK_YIELDS: a program that set it keeps its choice. In a hosted
 // build the default is 1, so without the alias this file does not compile.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Catch2 suite under sanitizers, with clang++ and g++ each:
+# The Catch2 suite (every unit-test executable) under sanitizers, with clang++ and g++ each:
 #   ThreadSanitizer over the concurrency tests (tag [concurrency]);
 #   AddressSanitizer + UndefinedBehaviorSanitizer over the whole suite.
 # The first report fails the step: the runtimes halt on error, UBSan does not recover, and no
@@ -15,6 +15,10 @@ export ASAN_OPTIONS="halt_on_error=1 detect_leaks=1 detect_stack_use_after_retur
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1"
 
 # build_and_run NAME CXX SANITIZER_FLAGS TEST_SPEC
+# Builds every unit-test executable (tests/CMakeLists.txt: pid_allocator_tests, and one
+# pid_allocator_tests_<name> for each test file that sets a configuration macro; their paths are in
+# tests/test_executables.txt) and runs each with TEST_SPEC. Only pid_allocator_tests must match a
+# test: the others may hold none of the spec.
 build_and_run() {
   local name=$1 cxx=$2 flags=$3 spec=$4
   local dir="build/san-$name"
@@ -26,17 +30,30 @@ build_and_run() {
       -DCMAKE_CXX_FLAGS="-O1 -g -fno-omit-frame-pointer $flags" \
       -DCMAKE_EXE_LINKER_FLAGS="$flags" \
       -DPIDALLOC_BUILD_EXAMPLES=OFF -DPIDALLOC_INSTALL=OFF &&
-      cmake --build "$dir" --target pid_allocator_tests -j "${JOBS:-2}"
+      cmake --build "$dir" -j "${JOBS:-2}"
   } >"$log" 2>&1; then
     echo "$name: build FAILED"; tail -n 40 "$log"; return 1
   fi
-  # A sanitizer report either ends the run (halt_on_error) or, should an option be lost, is still
-  # found in the log by the grep below. The timeout turns a deadlock into a failure.
-  if ! timeout 600 "$dir/tests/pid_allocator_tests" "$spec" >>"$log" 2>&1 ||
-    grep -qE "WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:" "$log"; then
-    echo "$name: FAILED ($spec)"; tail -n 60 "$log"; return 1
-  fi
-  echo "$name: $(grep -E '^(All tests passed|test cases:)' "$log" | tail -n 1) (tests: $spec; $((SECONDS - start)) s)"
+  local exe exe_name exe_log result summary="" exes=()
+  mapfile -t exes <"$dir/tests/test_executables.txt"
+  for exe in "${exes[@]}"; do
+    exe_name=$(basename "$exe")
+    exe_log="$dir/$exe_name.log"
+    local extra=()
+    [ "$exe_name" = pid_allocator_tests ] || extra=(--allow-running-no-tests)
+    # A sanitizer report either ends the run (halt_on_error) or, should an option be lost, is
+    # still found in the log by the grep below. The timeout turns a deadlock into a failure.
+    if ! timeout 600 "$exe" "$spec" "${extra[@]}" >"$exe_log" 2>&1 ||
+      grep -qE "WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:" "$exe_log"; then
+      cat "$exe_log" >>"$log"
+      echo "$name: FAILED ($exe_name $spec)"; tail -n 60 "$exe_log"; return 1
+    fi
+    cat "$exe_log" >>"$log"
+    result=$(grep -E '^(All tests passed|test cases:)' "$exe_log" | tail -n 1 || true)
+    [ -z "$result" ] || summary+="${summary:+; }$exe_name: $result"
+  done
+  [ -n "$summary" ] || { echo "$name: FAILED: no test executable in $dir/tests ran a test"; return 1; }
+  echo "$name: $summary (tests: $spec; $((SECONDS - start)) s)"
 }
 
 status=0

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the whole Catch2 suite (tests/test_*.cpp) for a target other than the host's default.
 # Usage: tests/freestanding/build_suite.sh OUTDIR CXX "TARGET_FLAGS" "LINK_FLAGS"
-# Prints the path of the test executable; the build's output goes to OUTDIR/build.log, and on
+# Prints the path of the suite executable, OUTDIR/pid_allocator_tests; the test files that set a
+# configuration macro are linked alone, into OUTDIR/pid_allocator_tests_<name> beside it (see
+# suite.mk), and run_suite.sh runs those too. The build's output goes to OUTDIR/build.log, and on
 # failure its errors to stderr. Catch2 is compiled once per OUTDIR and kept.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
