@@ -24,10 +24,14 @@ class IrqLock {
 
   void lock() noexcept {
     const std::uintptr_t flags = x86::save_flags_and_cli();
-    cpu_lock_.lock();
-    // The library never calls back into itself with its lock held; a second lock() on this CPU
-    // would spin forever, so say so instead.
+    // Checked before spinning: a second lock() from the code that holds the lock would wait for
+    // itself forever, with interrupts masked. The library never calls back into itself with its
+    // lock held, so this is the caller's bug; say so. This kernel runs on one CPU, and with
+    // interrupts masked nothing else on it can be inside the lock, so a lock held here is held by
+    // the caller. (With several CPUs, held_ would have to name the holding CPU: a lock held by
+    // another CPU is ordinary contention, to be waited for below.)
     if (held_) panic("IrqLock: lock() while already held (recursive locking)");
+    cpu_lock_.lock();
     held_ = true;
     saved_flags_ = flags;
     ++total_acquisitions_;
