@@ -18,7 +18,11 @@ mkdir -p "$work"
 log="$work/meson.log"
 : >"$log"
 current=""
-trap 'rc=$?; [ $rc -eq 0 ] || { echo "meson: FAILED in $current (log $log); last lines:"; tail -n 30 "$log"; }' EXIT
+on_exit() {
+  local rc=$?
+  [ $rc -eq 0 ] || { echo "meson: FAILED in $current (log $log); last lines:"; tail -n 30 "$log"; }
+}
+trap on_exit EXIT
 quiet() { echo "+ $*" >>"$log"; "$@" >>"$log" 2>&1; }
 fail() { echo "$*" >>"$log"; exit 1; }
 
