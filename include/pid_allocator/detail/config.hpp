@@ -4,7 +4,7 @@
 #ifndef PID_ALLOCATOR_DETAIL_CONFIG_HPP
 #define PID_ALLOCATOR_DETAIL_CONFIG_HPP
 
-// The one source of the version: CMakeLists.txt reads these three lines.
+// The one source of the version: CMakeLists.txt and meson.build read these three lines.
 #define PIDALLOC_VERSION_MAJOR 1
 #define PIDALLOC_VERSION_MINOR 0
 #define PIDALLOC_VERSION_PATCH 0
@@ -17,14 +17,20 @@
 // PIDALLOC_ASSERT(cond, msg) guards contract violations that cannot be reported through a return
 // value (today: destroying an allocator while Pid handles still refer to it). Define it before the
 // first #include to route failures into your kernel's panic(). The default:
-//   freestanding (-ffreestanding):  traps (__builtin_trap), always on;
+//   freestanding (-ffreestanding):  traps (__builtin_trap; MSVC: __fastfail), always on;
 //   hosted, NDEBUG not defined:     prints "file:line: msg" to stderr and calls std::abort();
 //   hosted with NDEBUG:             checks nothing.
 #if defined(PIDALLOC_ASSERT) && !defined(PIDALLOC_CHECK_HANDLES) && __STDC_HOSTED__
 #define PIDALLOC_CHECK_HANDLES 1  // the program's own PIDALLOC_ASSERT wants the check
 #endif
 #ifndef PIDALLOC_ASSERT
-#if !__STDC_HOSTED__
+#if !__STDC_HOSTED__ && defined(_MSC_VER) && !defined(__clang__)
+// MSVC has no __builtin_trap; __fastfail is its intrinsic that never returns (a bug check in kernel
+// mode). Declared here as <intrin.h> declares it, which is no freestanding header.
+extern "C" __declspec(noreturn) void __fastfail(unsigned int);
+#define PIDALLOC_ASSERT(cond, msg) \
+  ((cond) ? static_cast<void>(0) : __fastfail(7 /* FAST_FAIL_FATAL_APP_EXIT */))
+#elif !__STDC_HOSTED__
 #define PIDALLOC_ASSERT(cond, msg) ((cond) ? static_cast<void>(0) : __builtin_trap())
 #elif defined(NDEBUG)
 #define PIDALLOC_ASSERT(cond, msg) static_cast<void>(0)
@@ -74,6 +80,18 @@
 #include <cstddef>  // std::size_t
 #include <limits>   // std::numeric_limits
 
+// MSVC's spin-wait hints are intrinsics that <intrin.h> declares; it is no freestanding header, so
+// they are declared here the same way (clang-cl takes the GNU inline assembly below instead).
+#if defined(_MSC_VER) && !defined(__clang__)
+#if defined(_M_X64) || defined(_M_IX86)
+extern "C" void _mm_pause(void);
+#pragma intrinsic(_mm_pause)
+#elif defined(_M_ARM64) || defined(_M_ARM)
+extern "C" void __yield(void);
+#pragma intrinsic(__yield)
+#endif
+#endif
+
 namespace pidalloc {
 
 // What an allocation returns when it finds no id, what an empty Pid holds, and what
@@ -91,10 +109,15 @@ inline constexpr std::size_t kAllOnes = ~std::size_t{0};
 // memory-order mis-speculation penalty when the lock word changes), `yield` on Arm (hands the
 // pipeline to a sibling hardware thread). Elsewhere nothing.
 inline void cpu_relax() noexcept {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
   __asm__ __volatile__("pause" ::: "memory");
-#elif defined(__GNUC__) && (defined(__aarch64__) || (defined(__arm__) && __ARM_ARCH >= 7))
+#elif (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__aarch64__) || (defined(__arm__) && __ARM_ARCH >= 7))
   __asm__ __volatile__("yield" ::: "memory");
+#elif defined(_MSC_VER) && !defined(__clang__) && (defined(_M_X64) || defined(_M_IX86))
+  _mm_pause();
+#elif defined(_MSC_VER) && !defined(__clang__) && (defined(_M_ARM64) || defined(_M_ARM))
+  __yield();
 #endif
 }
 
