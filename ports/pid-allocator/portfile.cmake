@@ -1,8 +1,8 @@
 # Header-only: nothing differs between debug and release, so only the release tree is built.
 set(VCPKG_BUILD_TYPE release)
 
-# REPO and SHA512 are filled in when a release tag is published: with SHA512 0, vcpkg downloads
-# the tag's archive, refuses it and prints the hash to put here.
+# REPO (and vcpkg.json's homepage) and SHA512 are filled in when a release tag is published: with
+# SHA512 0, vcpkg downloads the tag's archive, refuses it and prints the hash to put here.
 vcpkg_from_github(
     OUT_SOURCE_PATH SOURCE_PATH
     REPO pid-allocator/pid_allocator
