@@ -25,7 +25,6 @@ vcpkg_cmake_install()
 vcpkg_cmake_config_fixup(PACKAGE_NAME pid_allocator CONFIG_PATH share/cmake/pid_allocator)
 vcpkg_fixup_pkgconfig()
 
-file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/debug")
 # The license goes in as share/pid-allocator/copyright; the upstream copy would be a duplicate.
 file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/share/doc")
 
