@@ -4,6 +4,7 @@
 
 #include <catch2/catch_test_macros.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -33,8 +34,8 @@ struct TestAccess {
   }
   // VersionedPidAllocator: how many times `id` has been freed (its generation minus one).
   template <class Allocator>
-  static std::atomic<std::uint32_t>& frees(Allocator& pids, std::size_t id) {
-    return pids.tracker_.frees_[id];
+  static std::atomic_ref<std::uint32_t> frees(Allocator& pids, std::size_t id) {
+    return pids.tracker_.count(id);
   }
   template <class Allocator>
   static std::size_t layers() {

@@ -7,7 +7,7 @@
 
 #include "detail/config.hpp"  // kNoId
 
-#include <atomic>   // std::atomic: the per-id generations
+#include <atomic>   // std::atomic_ref: the per-id generations
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::uint32_t, std::uint64_t
 
@@ -94,11 +94,11 @@ namespace detail {
 // combines the two: is_current reads the counter, then the bit; ref_of reads counter, bit, counter.
 //
 // 4 bytes per id: 131,072 bytes at 32,768 ids, 16,777,216 at 4,194,304 ids (the bitmap itself
-// takes about 1/8 byte per id).
+// takes about 1/8 byte per id). The counters are the same 32 bits on 32-bit targets.
 template <std::size_t Ids>
 class GenerationTracker {
-  static_assert(std::atomic<std::uint32_t>::is_always_lock_free,
-                "the generations are read without a lock");
+  using Count = std::atomic_ref<std::uint32_t>;
+  static_assert(Count::is_always_lock_free, "the generations are read without a lock");
 
  public:
   // The id fits in a ref's 32 id bits.
@@ -111,27 +111,26 @@ class GenerationTracker {
 
   void freed(std::size_t id) noexcept {
     // relaxed: the lock orders this after every earlier write of the counter.
-    const std::uint32_t before = frees_[id].load(std::memory_order_relaxed);
+    const std::uint32_t before = count(id).load(std::memory_order_relaxed);
     // release: pairs with the acquire in lifetime(); the bit was cleared before this store.
-    frees_[id].store(before == kLastCount ? 0 : before + 1, std::memory_order_release);
+    count(id).store(before == kLastCount ? 0 : before + 1, std::memory_order_release);
   }
 
-  // The ref of the lifetime that `id` is in or begins next. With the lock held only, or as one
-  // step of the lock-free readers described above.
+  // The ref of the lifetime that `id` is in or begins next, with the lock held.
   [[nodiscard]] PidRef ref_locked(std::size_t id) const noexcept {
     // relaxed: the lock orders this after the last freed(id).
-    return ref_for(id, frees_[id].load(std::memory_order_relaxed));
+    return ref_for(id, count(id).load(std::memory_order_relaxed));
   }
 
   // The same, lock-free: acquire pairs with freed()'s release (see the class comment).
   [[nodiscard]] PidRef lifetime(std::size_t id) const noexcept {
-    return ref_for(id, frees_[id].load(std::memory_order_acquire));
+    return ref_for(id, count(id).load(std::memory_order_acquire));
   }
 
   // No counter ever holds the value it skips. O(Ids); a debug aid.
   [[nodiscard]] bool check() const noexcept {
-    for (const auto& count : frees_) {
-      if (count.load(std::memory_order_relaxed) > kLastCount) return false;
+    for (std::size_t id = 0; id < Ids; ++id) {
+      if (count(id).load(std::memory_order_relaxed) > kLastCount) return false;
     }
     return true;
   }
@@ -146,7 +145,14 @@ class GenerationTracker {
     return PidRef::make(id, frees + 1);
   }
 
-  std::atomic<std::uint32_t> frees_[Ids]{};
+  // Every access is atomic, through std::atomic_ref. The counters are plain integers rather than
+  // std::atomic because clang's constant evaluator runs std::atomic's constexpr constructor once
+  // per element and gives up (its step limit) on a constinit allocator of 4,194,304 ids, where a
+  // zero-initialised array of integers costs it nothing. mutable: lock-free readers are const
+  // members, and C++20 has no atomic_ref<const T>.
+  Count count(std::size_t id) const noexcept { return Count{frees_[id]}; }
+
+  alignas(Count::required_alignment) mutable std::uint32_t frees_[Ids]{};
 };
 
 }  // namespace detail
