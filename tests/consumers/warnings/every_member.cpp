@@ -79,7 +79,9 @@ void check_hosted(const Pid& live, std::size_t id, const Context& ctx) {
   std::ostringstream out;
   out << live << ' ' << Pid{} << ' ' << std::setw(6) << live;
   CHECK(out.str() == text + " none " + right6);
-  CHECK(std::hash<Pid>{}(live) == std::hash<std::size_t>{}(id));
+  // The hash mixes the allocator's address with the id, as == compares both (tests/test_hosted.cpp
+  // checks that they agree); here only that it is instantiated and stable.
+  CHECK(std::hash<Pid>{}(live) == std::hash<Pid>{}(live));
 #if defined(__cpp_lib_format)
   CHECK(std::format("{}", live) == text);
   CHECK(std::format("{}", Pid{}) == "none");
