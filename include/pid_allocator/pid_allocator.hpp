@@ -328,7 +328,8 @@ class VersionedPidAllocator
     const std::size_t id = ref.id();
     if (id >= capacity()) return false;  // kNoId too: the empty ref
     // The generation first, then the bit (GenerationTracker's memory order): a set bit read after
-    // a matching generation belongs to that lifetime or to one that began during the call.
+    // a matching generation belongs to that lifetime or a later one, so that lifetime was current
+    // at some moment between the two loads.
     return this->tracker_.lifetime(id) == ref && this->bitmap_.contains(id);
   }
 

@@ -109,6 +109,7 @@ class GenerationTracker {
   // Nothing to record: the counter names the lifetime that begins, and the bitmap says it began.
   static void taken(std::size_t /*id*/) noexcept {}
 
+  // cppcheck-suppress functionConst ; it writes the counters, mutable only for atomic_ref's sake
   void freed(std::size_t id) noexcept {
     // relaxed: the lock orders this after every earlier write of the counter.
     const std::uint32_t before = count(id).load(std::memory_order_relaxed);

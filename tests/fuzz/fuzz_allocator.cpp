@@ -359,6 +359,24 @@ class Harness {
     expect_eq("is_current() after recycle(PidRef)", 0, pids_.is_current(taken.ref));
   }
 
+  // Operations 26 .. 29 of a versioned harness.
+  void ref_step(unsigned op) {
+    switch (op) {
+      case 26:  // a ref of any id (an allocated id's is kept)
+        take_ref(pick_id());
+        break;
+      case 27:
+        check_ref(pick_ref());
+        break;
+      case 28:
+        recycle_ref(pick_ref());
+        break;
+      default:
+        check_all_refs();
+        break;
+    }
+  }
+
   // A kept ref, or a made-up one: a kept ref's id with another generation, or an id and a small
   // generation from the input. A ref's generation is, as documented, which lifetime of its id it
   // names (counted from 1; the fuzzer never gets near the wrap at 2^32 - 1).
@@ -475,6 +493,12 @@ class Harness {
     // 26 operations for every allocator (their numbering kept, so that older inputs still mean
     // what they meant), 4 more for a versioned one.
     constexpr unsigned kOps = Versioned ? 30 : 26;
+    if constexpr (Versioned) {
+      if (op % kOps >= 26) {
+        ref_step(op % kOps);
+        return;
+      }
+    }
     switch (op % kOps) {
       case 0:
       case 1: {
@@ -650,18 +674,6 @@ class Harness {
         }
         break;
       }
-      case 26:  // a ref of any id (an allocated id's is kept)
-        if constexpr (Versioned) take_ref(pick_id());
-        break;
-      case 27:
-        if constexpr (Versioned) check_ref(pick_ref());
-        break;
-      case 28:
-        if constexpr (Versioned) recycle_ref(pick_ref());
-        break;
-      case 29:
-        if constexpr (Versioned) check_all_refs();
-        break;
       default: {  // allocate() right after allocate_id_in(): the cursor did not move
         const std::size_t min = pick_id();
         allocate_id_in_checked(min, pick_end(min));

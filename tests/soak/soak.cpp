@@ -294,7 +294,7 @@ void check(bool ok, Counters& c, const char* what, std::size_t id = 0) {
 // ---- VersionedPidAllocator arenas ----
 
 // The ref of an id the caller holds: it names the current lifetime, so it reads current.
-std::uint64_t held_ref(Arena& arena, Counters& c, std::size_t id) {
+std::uint64_t held_ref(const Arena& arena, Counters& c, std::size_t id) {
   const std::uint64_t ref = arena.ref_of(id);
   check(ref != 0 && pidalloc::PidRef::from_bits(ref).id() == id, c, "ref_of() of a held id", id);
   check(arena.is_current(ref), c, "the ref of a held id is not current", id);
@@ -309,7 +309,7 @@ void retire(Arena& arena, Counters& c, std::uint64_t ref, std::size_t id) {
 }
 
 // Refs that other threads retired: none may read current, whatever has happened to their ids.
-void check_stale(Worker& w, Arena& arena) {
+void check_stale(Worker& w, const Arena& arena) {
   for (int n = 0; n < 2; ++n) {
     const std::uint64_t ref = arena.stale(w.rng.below(1U << 16));
     if (ref == 0) continue;
