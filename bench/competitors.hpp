@@ -115,7 +115,7 @@ class AtomicFloor {
 
 // ---- subjects -----------------------------------------------------------------------------------
 
-enum class Flavor { lowest_first, cyclic, random_cyclic, limited };
+enum class Flavor { lowest_first, cyclic, random_cyclic, limited, versioned };
 
 // pidalloc::PidAllocator with one of its policies. Ids go in and out through pidalloc::Pid, the
 // library's normal interface: allocate() takes the lock once and the handle's reset() once.
@@ -128,15 +128,20 @@ using PolicyOf = std::conditional_t<
     std::conditional_t<F == Flavor::random_cyclic, pidalloc::RandomCyclic<0, 64, 42>,
                        pidalloc::LowestFirst>>;
 
+// versioned: pidalloc::VersionedPidAllocator, lowest-first, the same work plus its generations
+// (one more store per recycle), to be compared with ours_lowest.
 template <std::size_t Order, Flavor F, class Lock = pidalloc::Spinlock>
 class Ours {
  public:
-  using Allocator = pidalloc::PidAllocator<Order, Lock, PolicyOf<F>>;
+  using Allocator = std::conditional_t<F == Flavor::versioned,
+                                       pidalloc::VersionedPidAllocator<Order, Lock, PolicyOf<F>>,
+                                       pidalloc::PidAllocator<Order, Lock, PolicyOf<F>>>;
   using Handle = pidalloc::Pid;
   static constexpr std::size_t kCapacity = Allocator::capacity();
   static constexpr std::string_view kName = F == Flavor::lowest_first    ? "ours_lowest"
                                             : F == Flavor::cyclic        ? "ours_cyclic"
                                             : F == Flavor::random_cyclic ? "ours_random"
+                                            : F == Flavor::versioned     ? "ours_versioned"
                                                                          : "ours_limit";
   // The limit sits above 99% occupancy so that every workload still runs, with the limit check
   // on every allocation.
@@ -166,6 +171,8 @@ template <std::size_t Order>
 using OursRandom = Ours<Order, Flavor::random_cyclic>;
 template <std::size_t Order>
 using OursLimit = Ours<Order, Flavor::limited>;
+template <std::size_t Order>
+using OursVersioned = Ours<Order, Flavor::versioned>;
 
 // The competitors that hand out plain ids.
 template <class Impl, const char* Name>

@@ -262,6 +262,8 @@ void register_footprint(std::string_view competitor) {
 
 template <std::size_t Order>
 using OursDefault = pidalloc::PidAllocator<Order>;
+template <std::size_t Order>
+using OursVersionedDefault = pidalloc::VersionedPidAllocator<Order>;
 
 void register_all() {
   if (!PIDALLOC_BENCH_SPIN_VARIANT) {
@@ -271,6 +273,7 @@ void register_all() {
     register_single_threaded<OursCyclic>(FillDrain::everywhere, false);
     register_single_threaded<OursRandom>(FillDrain::nowhere, false);
     register_single_threaded<OursLimit>(FillDrain::nowhere, false);
+    register_single_threaded<OursVersioned>(FillDrain::nowhere, false);
     register_single_threaded<OursRaw>(FillDrain::nowhere, true);
     // The port's fill at 4,194,304 ids reads ~n^2/128 = 1.4e11 words per iteration: not run.
     register_single_threaded<Port>(FillDrain::below_largest, true);
@@ -288,6 +291,7 @@ void register_all() {
     register_threaded<Vector<kThreadedOrder>>();
     register_threaded<Set<kThreadedOrder>>();
     register_footprint<OursDefault>("ours");
+    register_footprint<OursVersionedDefault>("ours_versioned");
     register_footprint<ReferencePort>("port");
     register_footprint<MutexFreeList>("vector");
     register_footprint<MutexSet>("set");

@@ -1,6 +1,9 @@
 // A toy process table: each Process owns its id through a pidalloc::Pid member, so exiting a
 // process (destroying its entry) recycles the id. Ids 0 and 1 are reserved as a kernel would,
 // allocation is cyclic with a floor of 300 as on Linux, and /proc-style listing walks live ids.
+// The allocator is a VersionedPidAllocator, so a signal can be sent by PidRef (as Linux's
+// pidfd_send_signal): a ref remembered before its process exited is refused, even after the same
+// id has gone to another process.
 #include <pid_allocator/pid_allocator.hpp>
 
 #include <cstdio>
@@ -16,7 +19,7 @@ struct Process {
 };
 
 // 8 * 64 = 512 ids; wrap back to 300 after reaching the top, as Linux does after pid_max.
-constinit pidalloc::PidAllocator<8, pidalloc::Spinlock, pidalloc::Cyclic<300>> pids;
+constinit pidalloc::VersionedPidAllocator<8, pidalloc::Spinlock, pidalloc::Cyclic<300>> pids;
 
 class ProcessTable {
  public:
@@ -37,6 +40,20 @@ class ProcessTable {
       }
     }
     return false;
+  }
+
+  // kill(2) by ref: ends the process only if the ref names its current lifetime, so a ref kept
+  // from an earlier process with the same id hits nobody. The check cannot go stale before the
+  // erase: the table holds the process's Pid, and only the table frees it.
+  bool kill(pidalloc::PidRef ref) {
+    for (auto it = processes_.begin(); it != processes_.end(); ++it) {
+      if (*it->pid == ref.id()) {
+        if (!pids.is_current(ref)) return false;  // that process is gone; this is another
+        processes_.erase(it);
+        return true;
+      }
+    }
+    return false;  // nobody has that id now
   }
 
   const Process* find(std::size_t id) const {
@@ -89,6 +106,10 @@ int main() {
               table.count(), pids.size(), pids.capacity());
   if (pids.contains(3) || pids.size() != pids.capacity() - 1) return fail("fill");
 
+  // A monitor remembers worker 400 by ref, to signal it later.
+  const pidalloc::PidRef worker_400 = pids.ref_of(400);
+  if (!pids.is_current(worker_400)) return fail("ref of a live process");
+
   // Two workers exit, one below the floor and one above: the wrapped search starts at 300,
   // so the next process gets 400, never 100 or 3.
   table.exit(100);
@@ -97,6 +118,17 @@ int main() {
   if (late == nullptr) return fail("spawn after wrap");
   std::printf("after wrap: freed 100 and 400, next process got %zu\n", *late->pid);
   if (*late->pid != 400) return fail("wrap to the floor");
+
+  // The PID-reuse race: the monitor's ref names the worker, not "late", which now has id 400.
+  // kill() by that ref is refused; by late's own ref it goes through.
+  const pidalloc::PidRef late_ref = pids.ref_of(*late->pid);
+  std::printf("kill by the worker's stale ref (id %zu, generation %u): %s\n", worker_400.id(),
+              worker_400.generation(), table.kill(worker_400) ? "killed" : "refused");
+  if (table.find(400) == nullptr) return fail("a stale ref killed the process that reused its id");
+  if (!table.kill(late_ref) || pids.is_current(late_ref)) return fail("kill by a current ref");
+  std::printf("kill by late's ref (generation %u): killed\n", late_ref.generation());
+  late = table.spawn("late again");
+  if (late == nullptr || *late->pid != 400) return fail("respawn");
 
   // /proc-style listing: walk live ids in ascending order without holding the lock.
   std::size_t listed = 0;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch_test_macros.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -30,6 +31,11 @@ struct TestAccess {
     } else {
       pids.state_.search_from_ = from;
     }
+  }
+  // VersionedPidAllocator: how many times `id` has been freed (its generation minus one).
+  template <class Allocator>
+  static std::atomic_ref<std::uint32_t> frees(Allocator& pids, std::size_t id) {
+    return pids.tracker_.count(id);
   }
   template <class Allocator>
   static std::size_t layers() {
@@ -99,4 +105,35 @@ TEST_CASE("check_invariants catches a cyclic kind's next search start out of ste
   auto random = std::make_unique<
       pidalloc::PidAllocator<4, pidalloc::Spinlock, pidalloc::RandomCyclic<10, 50, 3>>>();
   corrupt(*random);
+}
+
+TEST_CASE("generations wrap from 2^32 - 1 to 1, never to the empty ref's 0", "[invariants]") {
+  pidalloc::VersionedPidAllocator<1> pids;
+  // Id 9 has been freed 2^32 - 3 times: its next lifetimes are generations 2^32 - 2, 2^32 - 1, 1.
+  TestAccess::frees(pids, 9).store(0xFFFF'FFFDU);
+  REQUIRE(pids.check_invariants());
+  const std::size_t id = pids.allocate_id_at(9);
+  REQUIRE(id == 9);
+  const pidalloc::PidRef a = pids.ref_of(id);
+  CHECK(a.generation() == 0xFFFF'FFFEU);
+  REQUIRE(pids.recycle(a));
+  REQUIRE(pids.allocate_id_at(9) == 9);
+  const pidalloc::PidRef b = pids.ref_of(id);
+  CHECK(b.generation() == 0xFFFF'FFFFU);
+  CHECK_FALSE(pids.is_current(a));
+  REQUIRE(pids.recycle(b));
+  CHECK(TestAccess::frees(pids, 9).load() == 0);  // skipped 0xFFFFFFFF
+  REQUIRE(pids.allocate_id_at(9) == 9);
+  const pidalloc::PidRef c = pids.ref_of(id);
+  CHECK(c.generation() == 1);
+  CHECK(pids.is_current(c));
+  CHECK_FALSE(pids.is_current(a));
+  CHECK_FALSE(pids.is_current(b));
+  CHECK_FALSE(pids.is_current(pidalloc::PidRef{}));
+  CHECK(pids.check_invariants());
+  // A counter at the value it skips is corruption.
+  TestAccess::frees(pids, 3).store(0xFFFF'FFFFU);
+  CHECK_FALSE(pids.check_invariants());
+  TestAccess::frees(pids, 3).store(0);
+  CHECK(pids.recycle(c));
 }

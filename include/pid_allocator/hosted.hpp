@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 // pid_allocator: opt-in conveniences for hosted programs: std::hash<pidalloc::Pid>, operator<< and,
-// where the standard library has <format>, std::formatter<pidalloc::Pid>.
-// Never included by pid_allocator.hpp: it pulls in <functional> and <ostream>, which freestanding
-// kernels do not have. Include it yourself in hosted code that wants a Pid as a map key or in logs.
+// where the standard library has <format>, std::formatter<pidalloc::Pid>;
+// std::hash<pidalloc::PidRef>. Never included by pid_allocator.hpp: it pulls in <functional> and
+// <ostream>, which freestanding kernels do not have. Include it yourself in hosted code that wants
+// a Pid as a map key or in logs.
 #ifndef PID_ALLOCATOR_HOSTED_HPP
 #define PID_ALLOCATOR_HOSTED_HPP
 
 #include "pid_allocator.hpp"
 
 #include <cstddef>     // std::size_t
+#include <cstdint>     // std::uint64_t
 #include <functional>  // std::hash
 #include <ostream>     // std::basic_ostream
 #include <version>     // __cpp_lib_format
@@ -43,6 +45,15 @@ struct std::hash<pidalloc::Pid> {
     // The odd multiplier spreads the owner's address over every bit before the id is mixed in.
     return std::hash<const void*>{}(pid.owner()) * static_cast<std::size_t>(0x9e3779b97f4a7c15ULL) ^
            std::hash<std::size_t>{}(pid.get());
+  }
+};
+
+// Hashes the one integer a ref is (bits()), matching PidRef's operator==, so a ref can key an
+// unordered container, say a table of the processes a thread watches.
+template <>
+struct std::hash<pidalloc::PidRef> {
+  [[nodiscard]] std::size_t operator()(const pidalloc::PidRef& ref) const noexcept {
+    return std::hash<std::uint64_t>{}(ref.bits());
   }
 };
 

@@ -8,8 +8,10 @@
 //   policies.hpp               which free id allocate() picks (LowestFirst, Cyclic, RandomCyclic)
 //   pid.hpp                    Pid, the owning handle
 //   spinlock.hpp               the default lock
-//   this file                  PidAllocator, which puts a lock, a bitmap, a policy and a limit
-//                              together
+//   versioned.hpp              PidRef, and the per-id generations behind it
+//   this file                  detail::AllocatorCore, which puts a lock, a bitmap, a policy, a
+//                              limit and a tracker together; PidAllocator (no tracker) and
+//                              VersionedPidAllocator (generations) are that core
 #ifndef PID_ALLOCATOR_PID_ALLOCATOR_HPP
 #define PID_ALLOCATOR_PID_ALLOCATOR_HPP
 
@@ -18,26 +20,54 @@
 #include "pid.hpp"                    // Pid
 #include "policies.hpp"               // LowestFirst, Cyclic, RandomCyclic
 #include "spinlock.hpp"               // Spinlock, BasicLockable
+#include "versioned.hpp"              // PidRef, detail::GenerationTracker
 
-#include <atomic>   // std::atomic: the limit
-#include <cstddef>  // std::size_t
-#include <cstdint>  // std::uint64_t
+#include <atomic>       // std::atomic: the limit
+#include <concepts>     // std::convertible_to
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint64_t
+#include <type_traits>  // std::is_same_v
 
 namespace pidalloc {
 
-// PidAllocator<Order, Lock, Policy> manages the ids [0, Order * W), W = bits in std::size_t.
+namespace detail {
+
+// What a tracker is: the allocator calls taken(id) after every successful take (allocate*,
+// allocate_id*) and freed(id) after every free (recycle, a Pid's reset or destruction), both with
+// its lock held and the id's bit already changed; check() joins check_invariants().
+template <class T>
+concept IdTracker = requires(T& tracker, const T& ctracker, std::size_t id) {
+  { tracker.taken(id) }
+  noexcept;
+  { tracker.freed(id) }
+  noexcept;
+  { ctracker.check() }
+  noexcept->std::convertible_to<bool>;
+};
+
+// PidAllocator's tracker: records nothing. The core tests for it at compile time and then emits no
+// call at all, and holds it as a [[no_unique_address]] member, so it costs neither code nor bytes.
+struct NoTracker {
+  static void taken(std::size_t /*id*/) noexcept {}
+  static void freed(std::size_t /*id*/) noexcept {}
+  static constexpr bool check() noexcept { return true; }
+};
+
+// AllocatorCore<Order, Lock, Policy, Tracker> manages the ids [0, Order * W), W = bits in
+// std::size_t; PidAllocator and VersionedPidAllocator are this class, with their own trackers.
 //
 // It composes a detail::LayeredBitmap (which ids are allocated), a Policy's state (which free id
-// comes next), a runtime limit (Linux's pid_max) and a Lock, which serialises every change of the
-// bitmap and the policy. contains(), size(), limit(), next_allocated() and for_each_allocated()
-// take no lock. Every member starts as zero bytes, so a constinit allocator lands in .bss: the
-// limit is stored as its distance from capacity(), and the policies keep their state likewise.
+// comes next), a runtime limit (Linux's pid_max), a Tracker (told of every take and free) and a
+// Lock, which serialises every change of the bitmap, the policy and the tracker. contains(),
+// size(), limit(), next_allocated() and for_each_allocated() take no lock. Every member starts as
+// zero bytes, so a constinit allocator lands in .bss: the limit is stored as its distance from
+// capacity(), and the policies and trackers keep their state likewise.
 //
-// Invariants, whenever the lock is free: the bitmap's and the policy's own (check_invariants()),
-// and limit() <= capacity().
-template <std::size_t Order, class Lock = Spinlock, class Policy = LowestFirst>
-class PidAllocator : private detail::PidOwner {
-  using Bitmap = detail::LayeredBitmap<Order>;
+// Invariants, whenever the lock is free: the bitmap's, the policy's and the tracker's own
+// (check_invariants()), and limit() <= capacity().
+template <std::size_t Order, class Lock, class Policy, class Tracker>
+class AllocatorCore : private PidOwner {
+  using Bitmap = LayeredBitmap<Order>;
   using State = typename Policy::template State<Bitmap>;
   using Index = typename Bitmap::Index;
   static_assert(BasicLockable<Lock>,
@@ -46,6 +76,8 @@ class PidAllocator : private detail::PidOwner {
   static_assert(AllocationPolicy<Policy, Bitmap>,
                 "PidAllocator<Order, Lock, Policy>: Policy must be an allocation policy "
                 "(pidalloc::LowestFirst, Cyclic<Floor>, RandomCyclic<Floor, MaxSkip, Seed>)");
+  static_assert(IdTracker<Tracker>);
+  static constexpr bool kTracks = !std::is_same_v<Tracker, NoTracker>;
 
  public:
   using policy_type = Policy;
@@ -53,13 +85,13 @@ class PidAllocator : private detail::PidOwner {
   // The number of ids: Order words of W bits each (the reference crate's meaning of ORDER).
   [[nodiscard]] static constexpr std::size_t capacity() noexcept { return Bitmap::kIds; }
 
-  constexpr PidAllocator() noexcept = default;
-  PidAllocator(const PidAllocator&) = delete;
-  PidAllocator& operator=(const PidAllocator&) = delete;
+  constexpr AllocatorCore() noexcept = default;
+  AllocatorCore(const AllocatorCore&) = delete;
+  AllocatorCore& operator=(const AllocatorCore&) = delete;
 #if __STDC_HOSTED__
   // Freestanding builds keep the destructor trivial: a constinit global then needs no
   // __cxa_atexit registration, and kernels never destroy their allocator anyway.
-  ~PidAllocator() {
+  ~AllocatorCore() {
     PIDALLOC_ASSERT(handles.load(std::memory_order_relaxed) == 0,
                     "PidAllocator destroyed while Pid handles still refer to it");
   }
@@ -73,17 +105,22 @@ class PidAllocator : private detail::PidOwner {
   // The same as a plain integer (kNoId when none), for code that stores ids, as kernels do;
   // free it with recycle().
   [[nodiscard, gnu::always_inline]] std::size_t allocate_id() noexcept {
-    detail::LockGuard<Lock> locked{lock_};
-    return state_.take_next(bitmap_, limit());
+    LockGuard<Lock> locked{lock_};
+    const std::size_t id = state_.take_next(bitmap_, limit());
+    if constexpr (kTracks) {
+      if (id != kNoId) tracker_.taken(id);
+    }
+    return id;
   }
 
   // Claims exactly `id`; empty / kNoId when it is taken or not below limit().
   [[nodiscard]] Pid allocate_at(std::size_t id) noexcept { return adopt(allocate_id_at(id)); }
   [[nodiscard]] std::size_t allocate_id_at(std::size_t id) noexcept {
     if (id >= capacity()) return kNoId;
-    detail::LockGuard<Lock> locked{lock_};
+    LockGuard<Lock> locked{lock_};
     if (id >= limit() || bitmap_.is_set(id)) return kNoId;
     state_.taken(bitmap_, id, bitmap_.set(id));
+    if constexpr (kTracks) tracker_.taken(id);
     return id;
   }
 
@@ -95,11 +132,12 @@ class PidAllocator : private detail::PidOwner {
   }
   [[nodiscard]] std::size_t allocate_id_in(std::size_t min, std::size_t max) noexcept {
     if (min >= max || min >= capacity()) return kNoId;
-    detail::LockGuard<Lock> locked{lock_};
+    LockGuard<Lock> locked{lock_};
     const std::size_t end = max < limit() ? max : limit();
     const std::size_t id = bitmap_.find_clear_from(min);
     if (id >= end) return kNoId;  // kNoId too
     state_.taken(bitmap_, id, bitmap_.set(id));
+    if constexpr (kTracks) tracker_.taken(id);
     return id;
   }
 
@@ -108,7 +146,7 @@ class PidAllocator : private detail::PidOwner {
   // owns is a contract violation: the handle would later free it a second time.
   [[gnu::always_inline]] bool recycle(std::size_t id) noexcept {
     if (id >= capacity()) return false;
-    detail::LockGuard<Lock> locked{lock_};
+    LockGuard<Lock> locked{lock_};
     return free_locked(id);
   }
 
@@ -147,14 +185,14 @@ class PidAllocator : private detail::PidOwner {
   // allocated until recycled.
   bool set_limit(std::size_t new_limit) noexcept {
     if (new_limit > capacity()) return false;
-    detail::LockGuard<Lock> locked{lock_};
+    LockGuard<Lock> locked{lock_};
     limit_gap_.store(static_cast<Index>(capacity() - new_limit), std::memory_order_relaxed);
     return true;
   }
 
   // true when every id below limit() is taken. Takes the lock.
   [[nodiscard]] bool full() const noexcept {
-    detail::LockGuard<Lock> locked{lock_};
+    LockGuard<Lock> locked{lock_};
     return bitmap_.find_lowest_clear() >= limit();
   }
 
@@ -164,57 +202,59 @@ class PidAllocator : private detail::PidOwner {
   // fresh allocator seeded `seed`.
   void reseed(std::uint64_t seed) noexcept requires requires(State& s) { s.reseed(seed); }
   {
-    detail::LockGuard<Lock> locked{lock_};
+    LockGuard<Lock> locked{lock_};
     state_.reseed(seed);
   }
   // Turns the random skip off (ids then come in Cyclic's order) and on again.
   void set_random(bool on) noexcept requires requires(State& s) { s.set_random(on); }
   {
-    detail::LockGuard<Lock> locked{lock_};
+    LockGuard<Lock> locked{lock_};
     state_.set_random(on);
   }
   [[nodiscard]] bool random() const noexcept requires requires(const State& s) { s.random(); }
   {
-    detail::LockGuard<Lock> locked{lock_};
+    LockGuard<Lock> locked{lock_};
     return state_.random();
   }
 
-  // Checks the bitmap's and the policy's invariants and the limit (and, where handles are
-  // counted, that no more Pids are live than ids). A debug aid for tests and fuzzers: takes the
-  // lock and reads every word, O(capacity / W).
+  // Checks the bitmap's, the policy's and the tracker's invariants and the limit (and, where
+  // handles are counted, that no more Pids are live than ids). A debug aid for tests and fuzzers:
+  // takes the lock and reads every word, O(capacity / W).
   [[nodiscard]] bool check_invariants() const noexcept {
-    detail::LockGuard<Lock> locked{lock_};
-    if (!bitmap_.check() || !state_.check(bitmap_)) return false;
+    LockGuard<Lock> locked{lock_};
+    if (!bitmap_.check() || !state_.check(bitmap_) || !tracker_.check()) return false;
     if (limit_gap_.load(std::memory_order_relaxed) > capacity()) return false;
     return !PIDALLOC_CHECK_HANDLES || handles.load(std::memory_order_relaxed) <= size();
   }
 
   // ---- public interface ends here ----
 
- private:
-  friend struct detail::TestAccess;
+ protected:
+  // For the classes that are this core (VersionedPidAllocator's members read the tracker).
+  friend struct TestAccess;
 
   // Wraps an id just allocated in a Pid (empty for kNoId).
   [[gnu::always_inline]] Pid adopt(std::size_t id) noexcept {
     if (id == kNoId) return Pid{};
     if (recycle_fn.load(std::memory_order_relaxed) == nullptr) {
-      recycle_fn.store(&PidAllocator::recycle_handle, std::memory_order_relaxed);
+      recycle_fn.store(&AllocatorCore::recycle_handle, std::memory_order_relaxed);
     }
     count_handle(+1);
-    return detail::PidAccess::make(id, this);
+    return PidAccess::make(id, this);
   }
 
   [[gnu::always_inline]] bool free_locked(std::size_t id) noexcept {
     if (!bitmap_.clear(id)) return false;
     state_.freed(bitmap_, id);
+    if constexpr (kTracks) tracker_.freed(id);  // after the clear: see GenerationTracker
     return true;
   }
 
-  // A Pid's way back in.
-  static void recycle_handle(detail::PidOwner& owner, std::size_t id) noexcept {
-    auto& self = static_cast<PidAllocator&>(owner);
+  // A Pid's way back in, for every tracker: a Pid's reset ends a lifetime as recycle() does.
+  static void recycle_handle(PidOwner& owner, std::size_t id) noexcept {
+    auto& self = static_cast<AllocatorCore&>(owner);
     self.count_handle(-1);
-    detail::LockGuard<Lock> locked{self.lock_};
+    LockGuard<Lock> locked{self.lock_};
     self.free_locked(id);
   }
 
@@ -224,6 +264,85 @@ class PidAllocator : private detail::PidOwner {
   std::atomic<Index> limit_gap_{0};  // capacity() - limit()
   State state_{};
   Bitmap bitmap_{};
+  // Last, away from the line above, which every operation touches; NoTracker takes no bytes.
+  [[no_unique_address]] Tracker tracker_{};
+};
+
+}  // namespace detail
+
+// PidAllocator<Order, Lock, Policy>: the ids [0, Order * W), W = bits in std::size_t, handed out
+// by Policy under Lock; every member is detail::AllocatorCore's (above), which it is with no
+// tracker, so it is the same size and the same code as a core without trackers would be.
+template <std::size_t Order, class Lock = Spinlock, class Policy = LowestFirst>
+class PidAllocator : public detail::AllocatorCore<Order, Lock, Policy, detail::NoTracker> {
+ public:
+  constexpr PidAllocator() noexcept = default;
+};
+
+// VersionedPidAllocator<Order, Lock, Policy>: a PidAllocator that also tells a stale id from a
+// current one. Each time an id is freed (recycle, recycle(PidRef), a Pid's reset or destruction)
+// its generation moves on, so a PidRef taken before, naming that lifetime, is never current again
+// (until the same id has been freed 2^32 - 1 more times: see detail::GenerationTracker). It costs
+// 4 bytes per id (16 MiB at 4,194,304 ids), all zero at first, and one more store per free.
+// Every PidAllocator member is here with the same meaning; Pid is the same handle type.
+template <std::size_t Order, class Lock = Spinlock, class Policy = LowestFirst>
+class VersionedPidAllocator
+    : public detail::AllocatorCore<Order, Lock, Policy,
+                                   detail::GenerationTracker<detail::LayeredBitmap<Order>::kIds>> {
+  using Core = detail::AllocatorCore<Order, Lock, Policy,
+                                     detail::GenerationTracker<detail::LayeredBitmap<Order>::kIds>>;
+  using Tracker = detail::GenerationTracker<detail::LayeredBitmap<Order>::kIds>;
+  static_assert(
+      Tracker::kFitsInRef,
+      "VersionedPidAllocator: at most 2^32 ids, so that an id fits in a PidRef's 32 id bits");
+
+ public:
+  constexpr VersionedPidAllocator() noexcept = default;
+
+  using Core::capacity;
+  using Core::recycle;
+
+  // The ref of the id's current lifetime; an empty ref when the id is not allocated (or is out of
+  // range). Lock-free: reads the generation, the bit, and the generation again, and retries
+  // while the id is being freed and taken again under it; the answer was true at some moment
+  // during the call. Take it while holding the id (its Pid, or before recycling its integer) to
+  // name the lifetime you hold.
+  [[nodiscard]] PidRef ref_of(std::size_t id) const noexcept {
+    if (id >= capacity()) return PidRef{};
+    for (;;) {
+      // Both acquire (GenerationTracker): the first makes the bit read below see the end of the
+      // previous lifetime; the bit's acquire makes the second see the count its lifetime began
+      // with. Equal counts around a set bit: the bit belongs to that lifetime.
+      const PidRef before = this->tracker_.lifetime(id);
+      if (!this->bitmap_.contains(id)) return PidRef{};
+      if (this->tracker_.lifetime(id) == before) return before;
+    }
+  }
+
+  // true while the lifetime that `ref` names lasts: from the allocation that began it until the
+  // id is freed. Once that free happens before the call (in any thread), false, also after the id
+  // is allocated again; false for an empty ref and for a ref of an id out of range. A true answer
+  // may be stale at once unless the caller holds the id (its Pid). Lock-free: two acquire loads.
+  [[nodiscard]] bool is_current(PidRef ref) const noexcept {
+    const std::size_t id = ref.id();
+    if (id >= capacity()) return false;  // kNoId too: the empty ref
+    // The generation first, then the bit (GenerationTracker's memory order): a set bit read after
+    // a matching generation belongs to that lifetime or a later one, so that lifetime was current
+    // at some moment between the two loads.
+    return this->tracker_.lifetime(id) == ref && this->bitmap_.contains(id);
+  }
+
+  // Frees the id only while the lifetime that `ref` names is current: checks and frees under one
+  // lock acquisition, so no other thread can free and take the id in between. false, changing
+  // nothing, for a stale or empty ref. Freeing a lifetime that a live Pid still owns is a contract
+  // violation, as with recycle(id).
+  bool recycle(PidRef ref) noexcept {
+    const std::size_t id = ref.id();
+    if (id >= capacity()) return false;
+    detail::LockGuard<Lock> locked{this->lock_};
+    if (!this->bitmap_.is_set(id) || this->tracker_.ref_locked(id) != ref) return false;
+    return this->free_locked(id);
+  }
 };
 
 }  // namespace pidalloc

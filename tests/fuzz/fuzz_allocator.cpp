@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <set>
 #include <type_traits>
 #include <utility>
@@ -32,6 +33,7 @@ namespace {
 
 using pidalloc::kNoId;
 using pidalloc::Pid;
+using pidalloc::PidRef;
 
 // Reads the fuzzer's bytes; past the end every read gives 0, so each input is a complete program.
 class Bytes {
@@ -105,6 +107,7 @@ struct Model {
   std::size_t cursor = 0;   // one past the last id allocate() handed out
   std::set<std::size_t> live;
   std::set<std::size_t> free;
+  std::map<std::size_t, std::uint64_t> lifetimes;  // how many times each id has been taken
 
   void start(std::size_t ids) {
     capacity = ids;
@@ -115,6 +118,12 @@ struct Model {
   void take(std::size_t id) {
     live.insert(id);
     free.erase(id);
+    ++lifetimes[id];
+  }
+  // The lifetime `id` is in now (its number of takes); meaningful while it is live.
+  [[nodiscard]] std::uint64_t lifetime(std::size_t id) const {
+    const auto it = lifetimes.find(id);
+    return it == lifetimes.end() ? 0 : it->second;
   }
   void give(std::size_t id) {
     live.erase(id);
@@ -190,11 +199,22 @@ struct Model {
 };
 
 constexpr std::size_t kSlots = 8;
+constexpr std::size_t kRefs = 32;  // refs a versioned harness keeps to check later
 
-template <std::size_t Order, class Policy>
+// A ref the harness took, and which lifetime of which id the model says it names.
+struct TakenRef {
+  PidRef ref;
+  std::size_t id;
+  std::uint64_t lifetime;
+};
+
+template <std::size_t Order, class Policy, bool Versioned>
 class Harness {
  public:
-  using Alloc = pidalloc::PidAllocator<Order, pidalloc::Spinlock, Policy>;
+  using Alloc =
+      std::conditional_t<Versioned,
+                         pidalloc::VersionedPidAllocator<Order, pidalloc::Spinlock, Policy>,
+                         pidalloc::PidAllocator<Order, pidalloc::Spinlock, Policy>>;
   static constexpr PolicyShape kShape = shape_of(static_cast<const Policy*>(nullptr));
   static constexpr bool kRandom = kShape.kind == Kind::random_cyclic;
 
@@ -218,6 +238,7 @@ class Harness {
       p.reset();
     }
     expect_eq("size() after the handles are gone", model_.live.size(), pids_.size());
+    if constexpr (Versioned) check_all_refs();
   }
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
@@ -280,6 +301,99 @@ class Harness {
   }
   std::size_t pick_slot() { return in_.u8() % kSlots; }
 
+  // Every successful take: the model starts a lifetime, and a versioned harness takes the ref of
+  // the new one at once and checks it.
+  void take(std::size_t id) {
+    model_.take(id);
+    if constexpr (Versioned) take_ref(id);
+  }
+
+  // ---- VersionedPidAllocator only ----
+
+  // Whether the model says `taken` is current: its id is live in the lifetime it was taken in.
+  [[nodiscard]] bool current(const TakenRef& taken) const {
+    return model_.has(taken.id) && model_.lifetime(taken.id) == taken.lifetime;
+  }
+
+  // ref_of(id), checked; a ref of a live id is kept (the oldest one is dropped past kRefs).
+  void take_ref(std::size_t id) {
+    const PidRef ref = pids_.ref_of(id);
+    if (!model_.has(id)) {
+      expect_eq("ref_of() of an id that is not allocated is empty", 1, ref.empty());
+      expect_eq("the empty ref's bits", 0, ref.bits());
+      return;
+    }
+    expect_eq("ref_of(): id", id, ref.id());
+    expect_eq("ref_of(): generation counts the id's lifetimes", model_.lifetime(id),
+              ref.generation());
+    expect_eq("ref_of(): current", 1, pids_.is_current(ref));
+    expect_eq("from_bits(bits())", 1, PidRef::from_bits(ref.bits()) == ref);
+    const TakenRef taken{ref, id, model_.lifetime(id)};
+    // Equal exactly to the refs of the same lifetime.
+    for (const TakenRef& other : refs_) {
+      const bool same = other.id == id && other.lifetime == taken.lifetime;
+      expect_eq("PidRef == names the same lifetime", same, other.ref == ref);
+    }
+    if (refs_.size() == kRefs) refs_.erase(refs_.begin());
+    refs_.push_back(taken);
+  }
+
+  void check_ref(const TakenRef& taken) {
+    expect_eq("is_current()", current(taken), pids_.is_current(taken.ref));
+  }
+  void check_all_refs() {
+    for (const TakenRef& taken : refs_) check_ref(taken);
+    expect_eq("is_current() of the empty ref", 0, pids_.is_current(PidRef{}));
+  }
+
+  // recycle(PidRef): frees exactly when the ref is current. A current ref whose id a handle
+  // owns is not fed in: freeing it is the same contract violation as recycle(id).
+  void recycle_ref(const TakenRef& taken) {
+    const bool expected = current(taken);
+    if (expected && held_by_a_handle(taken.id)) return;
+    expect_eq("recycle(PidRef)", expected, pids_.recycle(taken.ref));
+    if (expected) {
+      model_.give(taken.id);
+      raw_.erase(taken.id);
+    }
+    expect_eq("is_current() after recycle(PidRef)", 0, pids_.is_current(taken.ref));
+  }
+
+  // Operations 26 .. 29 of a versioned harness.
+  void ref_step(unsigned op) {
+    switch (op) {
+      case 26:  // a ref of any id (an allocated id's is kept)
+        take_ref(pick_id());
+        break;
+      case 27:
+        check_ref(pick_ref());
+        break;
+      case 28:
+        recycle_ref(pick_ref());
+        break;
+      default:
+        check_all_refs();
+        break;
+    }
+  }
+
+  // A kept ref, or a made-up one: a kept ref's id with another generation, or an id and a small
+  // generation from the input. A ref's generation is, as documented, which lifetime of its id it
+  // names (counted from 1; the fuzzer never gets near the wrap at 2^32 - 1).
+  TakenRef pick_ref() {
+    const std::uint8_t how = in_.u8();
+    if (!refs_.empty() && how % 4 < 2) return refs_[in_.u8() % refs_.size()];
+    std::uint64_t bits = 0;
+    if (!refs_.empty() && how % 4 == 2) {
+      const TakenRef& kept = refs_[in_.u8() % refs_.size()];
+      bits = kept.ref.bits() + (std::uint64_t{in_.u8() % 3U} << 32);
+    } else {
+      bits = std::uint64_t{in_.u8() % 4U} << 32 | (pick_id() & 0xFFFF'FFFFU);
+    }
+    const PidRef ref = PidRef::from_bits(bits);
+    return TakenRef{ref, ref.id(), ref.generation()};
+  }
+
   [[nodiscard]] bool held_by_a_handle(std::size_t id) const {
     return std::any_of(slots_.begin(), slots_.end(), [id](const Pid& p) { return p && *p == id; });
   }
@@ -294,7 +408,7 @@ class Harness {
     }
     if (got != kNoId) {
       if (model_.has(got)) disagree("allocate() handed out a live id", kNoId, got);
-      model_.take(got);
+      take(got);
       model_.cursor = got + 1;
     }
   }
@@ -322,7 +436,7 @@ class Harness {
     Pid pid = pids_.allocate_at(id);
     expect_eq("allocate_at() success", expected, static_cast<bool>(pid));
     expect_eq("allocate_at() id", expected ? id : kNoId, pid.get());
-    if (expected) model_.take(id);
+    if (expected) take(id);
     return pid;
   }
   std::size_t allocate_id_at_checked(std::size_t id) {
@@ -330,7 +444,7 @@ class Harness {
     const std::size_t got = pids_.allocate_id_at(id);
     expect_eq("allocate_id_at()", expected ? id : kNoId, got);
     if (expected) {
-      model_.take(id);
+      take(id);
       raw_.insert(id);
     }
     return got;
@@ -344,7 +458,7 @@ class Harness {
     expect_eq("allocate_in()", expected, pid.get());
     expect_eq("allocate_in(): a handle is non-empty exactly when it holds an id", expected != kNoId,
               static_cast<bool>(pid));
-    if (expected != kNoId) model_.take(expected);
+    if (expected != kNoId) take(expected);
     return pid;
   }
   void allocate_id_in_checked(std::size_t min, std::size_t max) {
@@ -352,7 +466,7 @@ class Harness {
     const std::size_t got = pids_.allocate_id_in(min, max);
     expect_eq("allocate_id_in()", expected, got);
     if (expected != kNoId) {
-      model_.take(expected);
+      take(expected);
       raw_.insert(expected);
     }
   }
@@ -376,7 +490,16 @@ class Harness {
 
   void step() {
     const std::uint8_t op = in_.u8();
-    switch (op % 26) {
+    // 26 operations for every allocator (their numbering kept, so that older inputs still mean
+    // what they meant), 4 more for a versioned one.
+    constexpr unsigned kOps = Versioned ? 30 : 26;
+    if constexpr (Versioned) {
+      if (op % kOps >= 26) {
+        ref_step(op % kOps);
+        return;
+      }
+    }
+    switch (op % kOps) {
       case 0:
       case 1: {
         const std::size_t slot = pick_slot();
@@ -570,6 +693,7 @@ class Harness {
       expect_eq("contains() in the final sweep", model_.has(id), pids_.contains(id));
     }
     expect_eq("full() at the end", model_.full(), pids_.full());
+    if constexpr (Versioned) check_all_refs();
   }
 
   Bytes& in_;
@@ -578,6 +702,7 @@ class Harness {
   Model model_;
   std::array<Pid, kSlots> slots_{};  // declared after the allocators: destroyed before them
   std::set<std::size_t> raw_;        // ids held as integers (release(), allocate_id*), allocated
+  std::vector<TakenRef> refs_;       // versioned: refs taken, oldest first, at most kRefs
 };
 
 template <class... Policies>
@@ -611,22 +736,47 @@ struct PoliciesFor {
                  pidalloc::RandomCyclic<0, 0xFFFFFFFFU, ~0ULL>>;  // the largest skip
 };
 
-template <std::size_t Order, class... Policies>
+// VersionedPidAllocator shares every policy's code with PidAllocator; its own part is the
+// lifetimes, so a few policies suffice: lowest-first (which reuses an id at once), cyclic with and
+// without a floor (reuse only after a wrap), and random skips.
+template <std::size_t Order>
+struct VersionedPoliciesFor {
+  using type = PolicyList<pidalloc::LowestFirst, pidalloc::Cyclic<0>, pidalloc::Cyclic<300>,
+                          pidalloc::RandomCyclic<2, 7, 0x5EED>>;
+};
+
+template <std::size_t Order, bool Versioned, class... Policies>
 void run_policy(std::size_t which, Bytes& in, PolicyList<Policies...> /*list*/) {
   std::size_t index = 0;
   const auto run_if = [&](auto* tag) {
     using Policy = std::remove_pointer_t<decltype(tag)>;
     if (index++ != which) return;
-    Harness<Order, Policy> harness(in);
+    Harness<Order, Policy, Versioned> harness(in);
     harness.run();
   };
   (run_if(static_cast<Policies*>(nullptr)), ...);
 }
 
-template <std::size_t Order>
+template <std::size_t Order, bool Versioned>
 void run_one(Bytes& in) {
-  using List = typename PoliciesFor<Order>::type;
-  run_policy<Order>(in.u8() % List::size, in, List{});
+  using List =
+      typename std::conditional_t<Versioned, VersionedPoliciesFor<Order>, PoliciesFor<Order>>::type;
+  run_policy<Order, Versioned>(in.u8() % List::size, in, List{});
+}
+
+template <bool Versioned>
+void run_shape(std::uint8_t shape, Bytes& in) {
+  switch (shape % 3) {
+    case 0:
+      run_one<1, Versioned>(in);
+      break;
+    case 1:
+      run_one<3, Versioned>(in);
+      break;
+    default:
+      run_one<65, Versioned>(in);
+      break;
+  }
 }
 
 }  // namespace
@@ -634,16 +784,12 @@ void run_one(Bytes& in) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Bytes in(data, size);
   g_step = 0;
-  switch (in.u8() % 3) {
-    case 0:
-      run_one<1>(in);
-      break;
-    case 1:
-      run_one<3>(in);
-      break;
-    default:
-      run_one<65>(in);
-      break;
+  // The Order from shape % 3 as always; the top quarter of first bytes picks the versioned kind.
+  const std::uint8_t shape = in.u8();
+  if (shape >= 192) {
+    run_shape<true>(shape, in);
+  } else {
+    run_shape<false>(shape, in);
   }
   return 0;
 }

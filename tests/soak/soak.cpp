@@ -1,10 +1,13 @@
-// Soak: many more threads than cores churn five shared allocators for a given time, so that lock
+// Soak: many more threads than cores churn six shared allocators for a given time, so that lock
 // holders are preempted mid-operation: one per policy type (LowestFirst three layers deep,
 // Cyclic<100> with a partial summary word, RandomCyclic<2, 7> with only 64 ids), one that is used
 // through plain integer ids (allocate_id, allocate_id_at, allocate_id_in, recycle) and through
 // allocate_in(), and a RandomCyclic<16, 64> whose random skip a thread of its own turns off and on
-// (set_random) and reseeds while the others churn. An ownership table records, for every id,
-// which thread believes it owns it; a second claim on an id that is already owned is the double
+// (set_random) and reseeds while the others churn; and a VersionedPidAllocator, where each thread
+// checks that the ref of an id it holds reads current, that the ref stops being current when the id
+// is recycled (by handle, by id or by the ref itself), and that no stale ref that any thread has
+// published after recycling its id ever reads current again. An ownership table records, for every
+// id, which thread believes it owns it; a second claim on an id that is already owned is the double
 // hand-out this program exists to catch. At the end the allocators must agree exactly with the
 // table, and then give every id back out once more (nothing lost).
 //
@@ -26,6 +29,7 @@
 #include <memory>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -84,6 +88,21 @@ class Arena {
   [[nodiscard]] virtual std::size_t size() const = 0;
   [[nodiscard]] virtual bool check_invariants() const = 0;
   [[nodiscard]] virtual std::vector<std::size_t> allocated_ids() const = 0;
+  // VersionedPidAllocator only (refs as PidRef::bits()); 0 and false elsewhere.
+  [[nodiscard]] virtual bool versioned() const = 0;
+  [[nodiscard]] virtual std::uint64_t ref_of(std::size_t id) const = 0;
+  [[nodiscard]] virtual bool is_current(std::uint64_t ref) const = 0;
+  virtual bool recycle_ref(std::uint64_t ref) = 0;
+
+  // Refs whose ids their owners have recycled: each is stored (release) after the recycle, so a
+  // thread that loads it (acquire) must find it stale, now and forever.
+  void publish_stale(std::uint64_t ref) {
+    stale_[stale_next_.fetch_add(1, std::memory_order_relaxed) % kStale].store(
+        ref, std::memory_order_release);
+  }
+  [[nodiscard]] std::uint64_t stale(std::size_t k) const {
+    return stale_[k % kStale].load(std::memory_order_acquire);
+  }
 
   // Owner table: 0 = nobody, t + 1 = thread t. A claim that finds a non-zero entry means the
   // allocator handed out an id that somebody still owns.
@@ -114,7 +133,10 @@ class Arena {
   }
 
  private:
+  static constexpr std::size_t kStale = 256;
   std::unique_ptr<std::atomic<std::uint32_t>[]> owners_;
+  std::array<std::atomic<std::uint64_t>, kStale> stale_{};
+  std::atomic<std::size_t> stale_next_{0};
 };
 
 #if defined(PIDALLOC_SOAK_WITHOUT_LOCK)
@@ -129,9 +151,11 @@ using SoakLock = NoLock;
 using SoakLock = pidalloc::Spinlock;
 #endif
 
-template <std::size_t Order, class Policy>
+template <std::size_t Order, class Policy, bool Versioned = false>
 class ArenaOf final : public Arena {
-  using Alloc = pidalloc::PidAllocator<Order, SoakLock, Policy>;
+  using Alloc =
+      std::conditional_t<Versioned, pidalloc::VersionedPidAllocator<Order, SoakLock, Policy>,
+                         pidalloc::PidAllocator<Order, SoakLock, Policy>>;
   static constexpr bool kRandom = requires(Alloc & a) { a.set_random(true); };
 
  public:
@@ -184,6 +208,31 @@ class ArenaOf final : public Arena {
     pids_.for_each_allocated([&ids](std::size_t id) { ids.push_back(id); });
     return ids;
   }
+  [[nodiscard]] bool versioned() const override { return Versioned; }
+  [[nodiscard]] std::uint64_t ref_of(std::size_t id) const override {
+    if constexpr (Versioned) {
+      return pids_.ref_of(id).bits();
+    } else {
+      static_cast<void>(id);
+      return 0;
+    }
+  }
+  [[nodiscard]] bool is_current(std::uint64_t ref) const override {
+    if constexpr (Versioned) {
+      return pids_.is_current(pidalloc::PidRef::from_bits(ref));
+    } else {
+      static_cast<void>(ref);
+      return false;
+    }
+  }
+  bool recycle_ref(std::uint64_t ref) override {
+    if constexpr (Versioned) {
+      return pids_.recycle(pidalloc::PidRef::from_bits(ref));
+    } else {
+      static_cast<void>(ref);
+      return false;
+    }
+  }
 
  private:
   const char* label_;
@@ -195,8 +244,9 @@ struct Counters {
   std::uint64_t allocations = 0;
   std::uint64_t exhausted = 0;  // allocate() or allocate_at() that found nothing to hand out
   std::uint64_t recycles = 0;
-  std::uint64_t checks = 0;   // checks that were made and passed
-  std::uint64_t toggles = 0;  // set_random() and reseed() calls by the toggling thread
+  std::uint64_t checks = 0;        // checks that were made and passed
+  std::uint64_t toggles = 0;       // set_random() and reseed() calls by the toggling thread
+  std::uint64_t stale_checks = 0;  // published stale refs found not current, as they must be
 
   Counters& operator+=(const Counters& o) {
     ops += o.ops;
@@ -205,6 +255,7 @@ struct Counters {
     exhausted += o.exhausted;
     recycles += o.recycles;
     checks += o.checks;
+    stale_checks += o.stale_checks;
     return *this;
   }
 };
@@ -237,6 +288,37 @@ void check(bool ok, Counters& c, const char* what, std::size_t id = 0) {
     ++c.checks;
   } else {
     report_violation(what, id, 0, 0);
+  }
+}
+
+// ---- VersionedPidAllocator arenas ----
+
+// The ref of an id the caller holds: it names the current lifetime, so it reads current.
+std::uint64_t held_ref(const Arena& arena, Counters& c, std::size_t id) {
+  const std::uint64_t ref = arena.ref_of(id);
+  check(ref != 0 && pidalloc::PidRef::from_bits(ref).id() == id, c, "ref_of() of a held id", id);
+  check(arena.is_current(ref), c, "the ref of a held id is not current", id);
+  return ref;
+}
+
+// After the caller recycled the id of `ref`: stale from now on, here and in every thread.
+void retire(Arena& arena, Counters& c, std::uint64_t ref, std::size_t id) {
+  check(!arena.is_current(ref), c, "a ref is current after its id was recycled", id);
+  check(!arena.recycle_ref(ref), c, "recycle(PidRef) accepted a stale ref", id);
+  arena.publish_stale(ref);
+}
+
+// Refs that other threads retired: none may read current, whatever has happened to their ids.
+void check_stale(Worker& w, const Arena& arena) {
+  for (int n = 0; n < 2; ++n) {
+    const std::uint64_t ref = arena.stale(w.rng.below(1U << 16));
+    if (ref == 0) continue;
+    if (arena.is_current(ref)) {
+      report_violation("a published stale ref reads current", pidalloc::PidRef::from_bits(ref).id(),
+                       ref, w.index);
+    } else {
+      ++w.counters.stale_checks;
+    }
   }
 }
 
@@ -288,6 +370,7 @@ void grow_by_raw_ids(Worker& w, Arena& arena, Holdings& mine, std::size_t choice
   check(id < cap, c, "id out of range", id);
   arena.claim(id, w.index);
   check(arena.contains(id), c, "contains() false for an id just allocated", id);
+  if (arena.versioned()) static_cast<void>(held_ref(arena, c, id));
   if (pid) {
     mine.handles.push_back(std::move(pid));
   } else {
@@ -306,6 +389,7 @@ void grow_by_raw_ids(Worker& w, Arena& arena, Holdings& mine, std::size_t choice
 void churn_once(Worker& w, Arena& arena, Holdings& mine, bool filling) {
   Counters& c = w.counters;
   ++c.ops;
+  if (arena.versioned()) check_stale(w, arena);
   const std::size_t choice = w.rng.below(16);
   const bool grow = filling ? choice < 11 : choice < 5;
   if ((grow || mine.count() == 0) && arena.by_raw_ids) {
@@ -338,6 +422,7 @@ void churn_once(Worker& w, Arena& arena, Holdings& mine, bool filling) {
     arena.claim(id, w.index);
     // contains() is lock-free: a thread must see its own allocation.
     check(arena.contains(id), c, "contains() false for an id just allocated", id);
+    if (arena.versioned()) static_cast<void>(held_ref(arena, c, id));
     if (w.rng.below(4) == 0) {
       mine.raw.push_back(pid.release());
       check(!pid && arena.contains(id), c, "release() recycled the id or kept the handle", id);
@@ -349,15 +434,23 @@ void churn_once(Worker& w, Arena& arena, Holdings& mine, bool filling) {
   ++c.recycles;
   if (!mine.raw.empty() && (mine.handles.empty() || w.rng.below(2) == 0)) {
     const std::size_t id = take_random(mine.raw, w.rng);
+    const std::uint64_t ref = arena.versioned() ? held_ref(arena, c, id) : 0;
     arena.unclaim(id, w.index);
-    check(arena.recycle(id), c, "recycle() refused an id given up by release()", id);
+    if (ref != 0 && w.rng.below(2) == 0) {
+      check(arena.recycle_ref(ref), c, "recycle(PidRef) refused the ref of a held id", id);
+    } else {
+      check(arena.recycle(id), c, "recycle() refused an id given up by release()", id);
+    }
+    if (ref != 0) retire(arena, c, ref, id);
   } else {
     Pid pid = take_random(mine.handles, w.rng);
     const std::size_t id = *pid;
     check(arena.contains(id), c, "contains() false for an id we hold", id);
+    const std::uint64_t ref = arena.versioned() ? held_ref(arena, c, id) : 0;
     arena.unclaim(id, w.index);
     pid.reset();
     check(!pid, c, "reset() left the handle non-empty", id);
+    if (ref != 0) retire(arena, c, ref, id);
   }
   // Bad input is answered with false and changes nothing, at any time.
   check(!arena.recycle(arena.capacity() + w.rng.below(1000)), c,
@@ -519,6 +612,10 @@ int main(int argc, char** argv) {
       "RandomCyclic<16, 64> <4> toggled"));
   arenas.back()->reseed(seed ^ 0xA5A5A5A5A5A5A5A5ULL);
   arenas.back()->toggled = true;
+  // Lifetimes: lowest-first hands a just-freed id out again at once, so the same few ids go
+  // through lifetime after lifetime while stale refs of them are checked.
+  arenas.push_back(
+      std::make_unique<ArenaOf<2, pidalloc::LowestFirst, true>>("Versioned LowestFirst <2>"));
 
   std::vector<Worker> workers(threads);
   for (std::size_t t = 0; t < workers.size(); ++t) {
@@ -575,6 +672,7 @@ int main(int argc, char** argv) {
               total.allocations, total.recycles, total.exhausted);
   std::printf("set_random() and reseed() calls during the run: %" PRIu64 "\n", total.toggles);
   std::printf("invariant checks during the run: %" PRIu64 "\n", invariant_checks);
+  std::printf("stale refs checked not current: %" PRIu64 "\n", total.stale_checks);
   std::printf("checks passed: %" PRIu64 ", violations: %" PRIu64 "\n", total.checks, violations);
   std::printf("soak: %s\n", ok && violations == 0 ? "PASSED" : "FAILED");
   return ok && violations == 0 ? 0 : 1;

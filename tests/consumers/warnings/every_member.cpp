@@ -1,11 +1,11 @@
 // Instantiates and runs every public member of pid_allocator.hpp and hosted.hpp, for a range of
-// Orders, locks and policies, so that scripts/test-steps/51-warnings.sh can build it with each
-// compiler the README names at -O2 and -O3 under -Wall -Wextra -Wpedantic -Wconversion -Wshadow
-// -Werror: a warning that users' builds would see from the header fails the step. Running it
-// checks the answers too, so that a "fix" for a warning cannot quietly change behaviour.
-// Exit code 0 when every check passes; otherwise each failure is printed with its Order, lock
-// and policy. Build with -DEXPECT_FORMAT=1 where <format> must be there (libc++ 19), so that its
-// checks cannot be skipped without notice.
+// Orders, locks and policies, of PidAllocator and of VersionedPidAllocator (with PidRef), so that
+// scripts/test-steps/51-warnings.sh can build it with each compiler the README names at -O2 and -O3
+// under -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror: a warning that users' builds would
+// see from the header fails the step. Running it checks the answers too, so that a "fix" for a
+// warning cannot quietly change behaviour. Exit code 0 when every check passes; otherwise each
+// failure is printed with its Order, lock and policy. Build with -DEXPECT_FORMAT=1 where <format>
+// must be there (libc++ 19), so that its checks cannot be skipped without notice.
 #include <pid_allocator/hosted.hpp>
 #include <pid_allocator/pid_allocator.hpp>
 
@@ -31,6 +31,7 @@ namespace {
 
 using pidalloc::kNoId;
 using pidalloc::Pid;
+using pidalloc::PidRef;
 
 // A lock as a user might write one: lock() and unlock() only, neither noexcept, no try_lock.
 class TestAndSetLock {
@@ -98,10 +99,14 @@ inline constexpr bool kIsRandom = false;
 template <std::size_t F, std::uint32_t S, std::uint64_t Seed>
 inline constexpr bool kIsRandom<pidalloc::RandomCyclic<F, S, Seed>> = true;
 
-// Floor: the policy's wrap floor (0 for LowestFirst).
-template <std::size_t Order, class Lock, class Policy, std::size_t Floor = 0>
+// Floor: the policy's wrap floor (0 for LowestFirst). Versioned: a VersionedPidAllocator, whose
+// refs are checked along the way.
+template <std::size_t Order, class Lock, class Policy, std::size_t Floor = 0,
+          bool Versioned = false>
 void exercise(const char* policy_name) {
-  using Allocator = pidalloc::PidAllocator<Order, Lock, Policy>;
+  using Allocator =
+      std::conditional_t<Versioned, pidalloc::VersionedPidAllocator<Order, Lock, Policy>,
+                         pidalloc::PidAllocator<Order, Lock, Policy>>;
   const Context ctx{Order, kLockName<Lock>, policy_name};
   constexpr std::size_t cap = Allocator::capacity();
   static_assert(cap == Order * 64 || sizeof(std::size_t) != 8);
@@ -145,6 +150,15 @@ void exercise(const char* policy_name) {
   // Free four ids, each by another route: reset(), move-assigning an empty handle, release() then
   // recycle(), and the destructor of a handle it was moved into.
   const std::size_t freed[] = {0, cap / 3, cap / 2, cap - 1};
+  [[maybe_unused]] PidRef refs[4] = {};
+  if constexpr (Versioned) {
+    for (std::size_t i = 0; i < 4; ++i) {
+      refs[i] = a->ref_of(freed[i]);
+      CHECK(refs[i] && refs[i].id() == freed[i] && refs[i].generation() == 1);
+      CHECK(a->is_current(refs[i]) && PidRef::from_bits(refs[i].bits()) == refs[i]);
+    }
+    CHECK(a->ref_of(cap).empty() && !a->is_current(PidRef{}) && !a->recycle(PidRef{}));
+  }
   by_id[freed[0]].reset();
   CHECK(!by_id[freed[0]] && by_id[freed[0]].get() == kNoId);
   by_id[freed[1]] = Pid{};
@@ -156,6 +170,10 @@ void exercise(const char* policy_name) {
     CHECK(moved.get() == freed[3] && !by_id[freed[3]]);  // NOLINT(bugprone-use-after-move)
   }
   for (const std::size_t id : freed) CHECK(!a->contains(id) && !a->recycle(id));
+  if constexpr (Versioned) {
+    for (const PidRef ref : refs) CHECK(!a->is_current(ref) && !a->recycle(ref));
+    CHECK(a->ref_of(freed[0]).empty());
+  }
   CHECK(a->size() == cap - 4 && !a->full());
   CHECK(a->next_allocated(0) == 1 && a->next_allocated(freed[1]) == freed[1] + 1);
   CHECK(a->next_allocated(freed[2]) == freed[2] + 1 && a->next_allocated(freed[3]) == kNoId);
@@ -214,6 +232,18 @@ void exercise(const char* policy_name) {
   CHECK(by_id[lone].get() == lone && a->full());
 
   // The raw-id members and allocation in a range, on the one free id.
+  if constexpr (Versioned) {
+    const PidRef before = a->ref_of(lone);
+    CHECK(a->is_current(before) && a->recycle(before) && !a->is_current(before));
+    CHECK(!a->recycle(before) && !a->contains(lone));
+    by_id[lone].release();  // already recycled, through its ref
+    CHECK(a->allocate_id_at(lone) == lone);
+    const PidRef after = a->ref_of(lone);
+    CHECK(after != before && after.generation() == before.generation() + 1);
+    CHECK(std::hash<PidRef>{}(after) == std::hash<PidRef>{}(PidRef::from_bits(after.bits())));
+    CHECK(a->recycle(after));
+    by_id[lone] = a->allocate_at(lone);
+  }
   CHECK(a->recycle(by_id[lone].release()));
   CHECK(a->allocate_id_in(0, lone) == kNoId && a->allocate_id_in(lone, lone) == kNoId);
   CHECK(a->allocate_id_in(lone, cap) == lone && a->recycle(lone));
@@ -237,10 +267,18 @@ template <std::size_t Order, class Lock>
 void exercise_policies() {
   // Below capacity() / 3 (the test frees that id and expects it back), not on a word boundary.
   constexpr std::size_t wrap_floor = Order * 16 + 5;
+  using Random = pidalloc::RandomCyclic<wrap_floor, 37, 0x1234'5678'9abc'def0>;
   exercise<Order, Lock, pidalloc::LowestFirst>("LowestFirst");
   exercise<Order, Lock, pidalloc::Cyclic<wrap_floor>, wrap_floor>("Cyclic<wrap_floor>");
-  exercise<Order, Lock, pidalloc::RandomCyclic<wrap_floor, 37, 0x1234'5678'9abc'def0>, wrap_floor>(
-      "RandomCyclic");
+  exercise<Order, Lock, Random, wrap_floor>("RandomCyclic");
+  // VersionedPidAllocator shares the policies' code; every policy under the default lock, and
+  // lowest-first under each lock.
+  exercise<Order, Lock, pidalloc::LowestFirst, 0, true>("Versioned LowestFirst");
+  if constexpr (std::is_same_v<Lock, pidalloc::Spinlock>) {
+    exercise<Order, Lock, pidalloc::Cyclic<wrap_floor>, wrap_floor, true>(
+        "Versioned Cyclic<wrap_floor>");
+    exercise<Order, Lock, Random, wrap_floor, true>("Versioned RandomCyclic");
+  }
 }
 
 template <class Lock, std::size_t... Orders>
@@ -268,6 +306,8 @@ void exercise_spinlock() {
 // The constexpr constructors: an allocator with a policy that needs no dynamic initialisation.
 constinit pidalloc::PidAllocator<2, pidalloc::Spinlock, pidalloc::RandomCyclic<3, 5, 7>>
     g_constinit;
+constinit pidalloc::VersionedPidAllocator<65536, pidalloc::Spinlock, pidalloc::Cyclic<300>>
+    g_constinit_versioned;
 
 }  // namespace
 
@@ -277,6 +317,14 @@ int main() {
     const Context ctx{2, "Spinlock", "constinit random_cyclic"};
     const Pid p = g_constinit.allocate();
     CHECK(p && g_constinit.contains(p.get()) && g_constinit.check_invariants());
+  }
+  {
+    const Context ctx{65536, "Spinlock", "constinit versioned cyclic"};
+    Pid p = g_constinit_versioned.allocate();
+    const PidRef ref = g_constinit_versioned.ref_of(p.get());
+    CHECK(p && ref.id() == p.get() && g_constinit_versioned.is_current(ref));
+    p.reset();
+    CHECK(!g_constinit_versioned.is_current(ref) && g_constinit_versioned.empty());
   }
   exercise_locks<pidalloc::Spinlock, std::mutex, TestAndSetLock>();
 #if defined(__cpp_lib_format)
