@@ -6,6 +6,7 @@
 // The parts, each in its own file:
 //   detail/layered_bitmap.hpp  which ids are allocated, and the searches over them
 //   policies.hpp               which free id allocate() picks (LowestFirst, Cyclic, RandomCyclic)
+//   scalable.hpp               Scalable, the policy that takes no lock, and its CPU hints
 //   pid.hpp                    Pid, the owning handle
 //   spinlock.hpp               the default lock
 //   this file                  PidAllocator, which puts a lock, a bitmap, a policy and a limit
@@ -17,6 +18,7 @@
 #include "detail/layered_bitmap.hpp"  // detail::LayeredBitmap
 #include "pid.hpp"                    // Pid
 #include "policies.hpp"               // LowestFirst, Cyclic, RandomCyclic
+#include "scalable.hpp"               // Scalable
 #include "spinlock.hpp"               // Spinlock, BasicLockable
 
 #include <atomic>   // std::atomic: the limit
@@ -35,6 +37,12 @@ namespace pidalloc {
 //
 // Invariants, whenever the lock is free: the bitmap's and the policy's own (check_invariants()),
 // and limit() <= capacity().
+//
+// Under a lock-free policy (Scalable, scalable.hpp) allocation, recycling and the reads take no
+// lock: the policy claims and frees bits with atomic read-modify-writes, and only set_limit()
+// and check_invariants() still take the lock (which then orders nothing but them). Each member
+// chooses its path with `if constexpr (kLockFree)`, so the other policies' code is exactly what it
+// is without that branch.
 template <std::size_t Order, class Lock = Spinlock, class Policy = LowestFirst>
 class PidAllocator : private detail::PidOwner {
   using Bitmap = detail::LayeredBitmap<Order>;
@@ -43,9 +51,12 @@ class PidAllocator : private detail::PidOwner {
   static_assert(BasicLockable<Lock>,
                 "PidAllocator<Order, Lock>: Lock must provide lock() and unlock() "
                 "(e.g. pidalloc::Spinlock, std::mutex, or your kernel's IRQ-saving spinlock)");
-  static_assert(AllocationPolicy<Policy, Bitmap>,
+  static constexpr bool kLockFree = detail::kLockFreePolicy<Policy>;
+  static_assert(kLockFree ? LockFreeAllocationPolicy<Policy, Bitmap>
+                          : AllocationPolicy<Policy, Bitmap>,
                 "PidAllocator<Order, Lock, Policy>: Policy must be an allocation policy "
-                "(pidalloc::LowestFirst, Cyclic<Floor>, RandomCyclic<Floor, MaxSkip, Seed>)");
+                "(pidalloc::LowestFirst, Cyclic<Floor>, RandomCyclic<Floor, MaxSkip, Seed>, "
+                "Scalable<CpuHint>)");
 
  public:
   using policy_type = Policy;
@@ -73,18 +84,26 @@ class PidAllocator : private detail::PidOwner {
   // The same as a plain integer (kNoId when none), for code that stores ids, as kernels do;
   // free it with recycle().
   [[nodiscard, gnu::always_inline]] std::size_t allocate_id() noexcept {
-    detail::LockGuard<Lock> locked{lock_};
-    return state_.take_next(bitmap_, limit());
+    if constexpr (kLockFree) {
+      return state_.take_next(bitmap_, limit());
+    } else {
+      detail::LockGuard<Lock> locked{lock_};
+      return state_.take_next(bitmap_, limit());
+    }
   }
 
   // Claims exactly `id`; empty / kNoId when it is taken or not below limit().
   [[nodiscard]] Pid allocate_at(std::size_t id) noexcept { return adopt(allocate_id_at(id)); }
   [[nodiscard]] std::size_t allocate_id_at(std::size_t id) noexcept {
     if (id >= capacity()) return kNoId;
-    detail::LockGuard<Lock> locked{lock_};
-    if (id >= limit() || bitmap_.is_set(id)) return kNoId;
-    state_.taken(bitmap_, id, bitmap_.set(id));
-    return id;
+    if constexpr (kLockFree) {
+      return id < limit() && state_.take_at(bitmap_, id) ? id : kNoId;
+    } else {
+      detail::LockGuard<Lock> locked{lock_};
+      if (id >= limit() || bitmap_.is_set(id)) return kNoId;
+      state_.taken(bitmap_, id, bitmap_.set(id));
+      return id;
+    }
   }
 
   // The lowest free id in [min, max) and below limit(), whatever the policy, as Linux's
@@ -95,12 +114,17 @@ class PidAllocator : private detail::PidOwner {
   }
   [[nodiscard]] std::size_t allocate_id_in(std::size_t min, std::size_t max) noexcept {
     if (min >= max || min >= capacity()) return kNoId;
-    detail::LockGuard<Lock> locked{lock_};
-    const std::size_t end = max < limit() ? max : limit();
-    const std::size_t id = bitmap_.find_clear_from(min);
-    if (id >= end) return kNoId;  // kNoId too
-    state_.taken(bitmap_, id, bitmap_.set(id));
-    return id;
+    if constexpr (kLockFree) {
+      const std::size_t end = max < limit() ? max : limit();
+      return min < end ? state_.take_in(bitmap_, min, end) : kNoId;
+    } else {
+      detail::LockGuard<Lock> locked{lock_};
+      const std::size_t end = max < limit() ? max : limit();
+      const std::size_t id = bitmap_.find_clear_from(min);
+      if (id >= end) return kNoId;  // kNoId too
+      state_.taken(bitmap_, id, bitmap_.set(id));
+      return id;
+    }
   }
 
   // Frees an id that is held as an integer (allocate_id*, or Pid::release()). false, changing
@@ -108,8 +132,12 @@ class PidAllocator : private detail::PidOwner {
   // owns is a contract violation: the handle would later free it a second time.
   [[gnu::always_inline]] bool recycle(std::size_t id) noexcept {
     if (id >= capacity()) return false;
-    detail::LockGuard<Lock> locked{lock_};
-    return free_locked(id);
+    if constexpr (kLockFree) {
+      return state_.give_back(bitmap_, id);
+    } else {
+      detail::LockGuard<Lock> locked{lock_};
+      return free_locked(id);
+    }
   }
 
   // ---- lock-free reads ----
@@ -118,8 +146,15 @@ class PidAllocator : private detail::PidOwner {
   // before allocating it (see detail::LayeredBitmap).
   [[nodiscard]] bool contains(std::size_t id) const noexcept { return bitmap_.contains(id); }
 
-  // Snapshots: concurrent calls may change them at once.
-  [[nodiscard]] std::size_t size() const noexcept { return bitmap_.count(); }
+  // Snapshots: concurrent calls may change them at once. Under Scalable, size() counts the
+  // bitmap's set bits, O(capacity / W): exact whenever no call is in flight.
+  [[nodiscard]] std::size_t size() const noexcept {
+    if constexpr (kLockFree) {
+      return state_.count(bitmap_);
+    } else {
+      return bitmap_.count();
+    }
+  }
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
   // The lowest allocated id >= from, or kNoId. O((result - from) / W) word loads. Against
@@ -139,7 +174,8 @@ class PidAllocator : private detail::PidOwner {
   // ---- the limit (Linux's pid_max) ----
 
   // Allocation hands out ids below it only. Starts at capacity(). relaxed: it is written under
-  // the lock and read there too; a lock-free reader just gets some recent value.
+  // the lock and read there too; a lock-free reader (Scalable's allocations too) just gets some
+  // recent value.
   [[nodiscard]] std::size_t limit() const noexcept {
     return capacity() - limit_gap_.load(std::memory_order_relaxed);
   }
@@ -152,10 +188,15 @@ class PidAllocator : private detail::PidOwner {
     return true;
   }
 
-  // true when every id below limit() is taken. Takes the lock.
+  // true when every id below limit() is taken. Takes the lock (under Scalable none: it reads
+  // up to limit() / W words, each once).
   [[nodiscard]] bool full() const noexcept {
-    detail::LockGuard<Lock> locked{lock_};
-    return bitmap_.find_lowest_clear() >= limit();
+    if constexpr (kLockFree) {
+      return !state_.any_clear_below(bitmap_, limit());
+    } else {
+      detail::LockGuard<Lock> locked{lock_};
+      return bitmap_.find_lowest_clear() >= limit();
+    }
   }
 
   // ---- what a policy adds (RandomCyclic) ----
@@ -181,12 +222,19 @@ class PidAllocator : private detail::PidOwner {
 
   // Checks the bitmap's and the policy's invariants and the limit (and, where handles are
   // counted, that no more Pids are live than ids). A debug aid for tests and fuzzers: takes the
-  // lock and reads every word, O(capacity / W).
+  // lock and reads every word, O(capacity / W). Under Scalable the policy checks the bitmap
+  // (what it checks holds at every moment, so the check may run beside allocations), and the
+  // handle count is not compared with size(): without a lock stopping allocations, the two
+  // cannot be read at one moment.
   [[nodiscard]] bool check_invariants() const noexcept {
     detail::LockGuard<Lock> locked{lock_};
-    if (!bitmap_.check() || !state_.check(bitmap_)) return false;
-    if (limit_gap_.load(std::memory_order_relaxed) > capacity()) return false;
-    return !PIDALLOC_CHECK_HANDLES || handles.load(std::memory_order_relaxed) <= size();
+    if constexpr (kLockFree) {
+      return state_.check(bitmap_) && limit_gap_.load(std::memory_order_relaxed) <= capacity();
+    } else {
+      if (!bitmap_.check() || !state_.check(bitmap_)) return false;
+      if (limit_gap_.load(std::memory_order_relaxed) > capacity()) return false;
+      return !PIDALLOC_CHECK_HANDLES || handles.load(std::memory_order_relaxed) <= size();
+    }
   }
 
   // ---- public interface ends here ----
@@ -215,8 +263,12 @@ class PidAllocator : private detail::PidOwner {
   static void recycle_handle(detail::PidOwner& owner, std::size_t id) noexcept {
     auto& self = static_cast<PidAllocator&>(owner);
     self.count_handle(-1);
-    detail::LockGuard<Lock> locked{self.lock_};
-    self.free_locked(id);
+    if constexpr (kLockFree) {
+      self.state_.give_back(self.bitmap_, id);
+    } else {
+      detail::LockGuard<Lock> locked{self.lock_};
+      self.free_locked(id);
+    }
   }
 
   // The bitmap first: its top word, which every allocation touches, ends it and shares a cache
