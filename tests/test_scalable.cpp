@@ -253,17 +253,7 @@ TEST_CASE("Scalable: the hosted default hint (a number per thread)", "[scalable]
 
 // ---- concurrency ----
 
-TEST_CASE("Scalable: no id is held twice (small table near full, default hint)",
-          "[concurrency][scalable]") {
-  pidalloc::PidAllocator<1, pidalloc::Spinlock, pidalloc::Scalable<>> pids;
-  pidalloc_test::hammer(pids, 10, 20000);
-}
-
-TEST_CASE("Scalable: no id is held twice (3 layers, default hint)", "[concurrency][scalable]") {
-  auto pids =
-      std::make_unique<pidalloc::PidAllocator<4097, pidalloc::Spinlock, pidalloc::Scalable<>>>();
-  pidalloc_test::hammer(*pids, 64, 20000);
-}
+// The default hint's ownership churn is in tests/test_concurrency.cpp, beside the other policies'.
 
 TEST_CASE("Scalable: no id is held twice (every thread on one hint)", "[concurrency][scalable]") {
   PickedCpu::core = 5;

@@ -54,6 +54,11 @@ constexpr const char* kLockName<std::mutex> = "std::mutex";
 template <>
 constexpr const char* kLockName<TestAndSetLock> = "TestAndSetLock";
 
+// A CPU hint as a kernel would give one (Scalable's template argument): here always core 1.
+struct FixedCpu {
+  static std::size_t cpu() noexcept { return 1; }
+};
+
 int g_failures = 0;
 
 // What a failed check prints besides its condition: which combination was running.
@@ -95,6 +100,10 @@ template <class P>
 inline constexpr bool kIsRandom = false;
 template <std::size_t F, std::uint32_t S, std::uint64_t Seed>
 inline constexpr bool kIsRandom<pidalloc::RandomCyclic<F, S, Seed>> = true;
+template <class P>
+inline constexpr bool kIsScalable = false;
+template <class Hint, std::size_t MaxCores>
+inline constexpr bool kIsScalable<pidalloc::Scalable<Hint, MaxCores>> = true;
 
 // Floor: the policy's wrap floor (0 for LowestFirst).
 template <std::size_t Order, class Lock, class Policy, std::size_t Floor = 0>
@@ -114,7 +123,7 @@ void exercise(const char* policy_name) {
   // Fill: allocate() until it finds nothing; random_cyclic may skip ids below its floor before the
   // first wrap and never come back to them, so allocate_at() takes whatever is left.
   std::vector<Pid> by_id(cap);
-  const bool sequential = !kIsRandom<Policy>;
+  const bool sequential = !kIsRandom<Policy> && !kIsScalable<Policy>;
   std::size_t handed_out = 0;
   for (Pid p = a->allocate(); p; p = a->allocate()) {
     const std::size_t id = p.get();
@@ -170,7 +179,8 @@ void exercise(const char* policy_name) {
 
   // Below a limit of cap - 1 three of the four free ids may be handed out; the cyclic kinds have
   // wrapped, so they skip id 0, which is below their floor, and only allocate_at() reaches it.
-  const bool cyclic = !std::is_same_v<Policy, pidalloc::LowestFirst>;
+  // Scalable hands them out in any order.
+  const bool cyclic = !std::is_same_v<Policy, pidalloc::LowestFirst> && !kIsScalable<Policy>;
   CHECK(!a->set_limit(cap + 1) && a->limit() == cap);
   CHECK(a->set_limit(cap - 1) && a->limit() == cap - 1);
   for (std::size_t i = cyclic ? 1 : 0; i < 3; ++i) {
@@ -178,7 +188,9 @@ void exercise(const char* policy_name) {
     const std::size_t id = p.get();
     // In order, except that random_cyclic's cursor may sit between the two, in either order.
     const bool random = kIsRandom<Policy>;
-    CHECK(id == freed[i] || (random && (id == freed[1] || id == freed[2])));
+    const bool any_order = kIsScalable<Policy>;
+    CHECK(id == freed[i] || (random && (id == freed[1] || id == freed[2])) ||
+          (any_order && (id == freed[0] || id == freed[1] || id == freed[2])));
     if (id >= cap || by_id[id]) {
       report(false, "an id handed out twice or out of range", __LINE__, ctx);
       return;
@@ -239,6 +251,8 @@ void exercise_policies() {
   exercise<Order, Lock, pidalloc::Cyclic<wrap_floor>, wrap_floor>("Cyclic<wrap_floor>");
   exercise<Order, Lock, pidalloc::RandomCyclic<wrap_floor, 37, 0x1234'5678'9abc'def0>, wrap_floor>(
       "RandomCyclic");
+  exercise<Order, Lock, pidalloc::Scalable<>>("Scalable");
+  exercise<Order, Lock, pidalloc::Scalable<FixedCpu, 2>>("Scalable<FixedCpu, 2>");
 }
 
 template <class Lock, std::size_t... Orders>
@@ -266,6 +280,8 @@ void exercise_spinlock() {
 // The constexpr constructors: an allocator with a policy that needs no dynamic initialisation.
 constinit pidalloc::PidAllocator<2, pidalloc::Spinlock, pidalloc::RandomCyclic<3, 5, 7>>
     g_constinit;
+constinit pidalloc::PidAllocator<3, pidalloc::Spinlock, pidalloc::Scalable<FixedCpu>>
+    g_constinit_scalable;
 
 }  // namespace
 
@@ -275,6 +291,11 @@ int main() {
     const Context ctx{2, "Spinlock", "constinit random_cyclic"};
     const Pid p = g_constinit.allocate();
     CHECK(p && g_constinit.contains(p.get()) && g_constinit.check_invariants());
+  }
+  {
+    const Context ctx{3, "Spinlock", "constinit scalable"};
+    const Pid p = g_constinit_scalable.allocate();
+    CHECK(p && g_constinit_scalable.contains(p.get()) && g_constinit_scalable.check_invariants());
   }
   exercise_locks<pidalloc::Spinlock, std::mutex, TestAndSetLock>();
 #if defined(__cpp_lib_format)
