@@ -143,12 +143,16 @@ struct Scalable {
       // relaxed: a hint orders nothing; the claim in the bitmap is what synchronises.
       const std::size_t hint = mine.word_plus_one.load(std::memory_order_relaxed);
       const std::size_t word = hint - 1;  // wraps to SIZE_MAX when the hint is not set
+      bool raced = false;
       if (word < limit / kW) {
         const std::size_t clear = ~ids.peek_word(word);  // which bit to try; the claim decides
         const auto bit = static_cast<std::size_t>(std::countr_zero(clear));
-        if (clear != 0 && ids.try_set_in_word(word, bit)) return word * kW + bit;
+        if (clear != 0) {
+          if (ids.try_set_in_word(word, bit)) return word * kW + bit;
+          raced = true;
+        }
       }
-      return search(ids, limit, mine, hint);
+      return search(ids, limit, mine, hint, raced);
     }
 
     [[gnu::always_inline]] static bool take_at(Bitmap& ids, std::size_t id) noexcept {
@@ -221,8 +225,9 @@ struct Scalable {
 
     // Every word below limit once, from the hint's word (or this core's start), wrapping at the
     // limit; then stores the hint. Out of line, so that take_next()'s usual case stays small.
+    // `raced`: take_next() already lost a race in the hint's word.
     [[gnu::noinline]] std::size_t search(Bitmap& ids, std::size_t limit, Slot& mine,
-                                         std::size_t hint) noexcept {
+                                         std::size_t hint, bool raced) noexcept {
       const std::size_t end_word = (limit + kW - 1) / kW;  // the words holding ids below limit
       std::size_t word = hint != 0 ? hint - 1 : start_word(mine);
       if (word >= end_word) {
@@ -231,7 +236,6 @@ struct Scalable {
       }
       const std::size_t tail = limit % kW;
       const std::size_t last_allowed = tail == 0 ? detail::kAllOnes : (std::size_t{1} << tail) - 1;
-      bool raced = false;
       for (std::size_t left = end_word; left != 0; --left) {
         const std::size_t id =
             ids.claim_in_word(word, word + 1 == end_word ? last_allowed : detail::kAllOnes, raced);
