@@ -123,6 +123,7 @@ template <class Hint = DefaultCpuHint, std::size_t MaxCores = 64>
 struct Scalable {
   static_assert(MaxCores > 0 && (MaxCores & (MaxCores - 1)) == 0,
                 "Scalable<Hint, MaxCores>: MaxCores must be a power of two");
+  // cppcheck-suppress unusedStructMember ; read by detail::kLockFreePolicy
   static constexpr bool kLockFree = true;
 
   // Invariant: every hint is at most the number of words (a word index + 1, or 0: not set); the
@@ -139,9 +140,9 @@ struct Scalable {
     // bit that this core wins. Everything else (no hint yet, the word full, a lost race, the
     // limit's last word) goes to search().
     [[gnu::always_inline]] std::size_t take_next(Bitmap& ids, std::size_t limit) noexcept {
-      Slot& mine = slot();
+      const std::size_t core = slot_index();
       // relaxed: a hint orders nothing; the claim in the bitmap is what synchronises.
-      const std::size_t hint = mine.word_plus_one.load(std::memory_order_relaxed);
+      const std::size_t hint = slots_[core].word_plus_one.load(std::memory_order_relaxed);
       const std::size_t word = hint - 1;  // wraps to SIZE_MAX when the hint is not set
       bool raced = false;
       if (word < limit / kW) {
@@ -152,7 +153,7 @@ struct Scalable {
           raced = true;
         }
       }
-      return search(ids, limit, mine, hint, raced);
+      return search(ids, limit, core, hint, raced);
     }
 
     [[gnu::always_inline]] static bool take_at(Bitmap& ids, std::size_t id) noexcept {
@@ -173,7 +174,7 @@ struct Scalable {
 
     [[gnu::always_inline]] bool give_back(Bitmap& ids, std::size_t id) noexcept {
       if (!ids.try_clear(id)) return false;
-      Slot& mine = slot();
+      Slot& mine = slots_[slot_index()];
       const auto word_plus_one = static_cast<Index>(id / kW + 1);
       // relaxed: as in take_next(), and written only when it changes, for the same reason.
       if (mine.word_plus_one.load(std::memory_order_relaxed) != word_plus_one) {
@@ -226,10 +227,10 @@ struct Scalable {
     // Every word below limit once, from the hint's word (or this core's start), wrapping at the
     // limit; then stores the hint. Out of line, so that take_next()'s usual case stays small.
     // `raced`: take_next() already lost a race in the hint's word.
-    [[gnu::noinline]] std::size_t search(Bitmap& ids, std::size_t limit, Slot& mine,
+    [[gnu::noinline]] std::size_t search(Bitmap& ids, std::size_t limit, std::size_t core,
                                          std::size_t hint, bool raced) noexcept {
       const std::size_t end_word = (limit + kW - 1) / kW;  // the words holding ids below limit
-      std::size_t word = hint != 0 ? hint - 1 : start_word(mine);
+      std::size_t word = hint != 0 ? hint - 1 : start_word(core);
       if (word >= end_word) {
         if (end_word == 0) return kNoId;  // limit() is 0
         word %= end_word;                 // the limit was lowered below this core's place
@@ -244,7 +245,8 @@ struct Scalable {
           // relaxed: as in take_next(); written only when it changes, so that a core allocating
           // and freeing in one word leaves its hint's line alone.
           if (hint != next + 1) {
-            mine.word_plus_one.store(static_cast<Index>(next + 1), std::memory_order_relaxed);
+            slots_[core].word_plus_one.store(static_cast<Index>(next + 1),
+                                             std::memory_order_relaxed);
           }
           return id;
         }
@@ -253,15 +255,15 @@ struct Scalable {
       return kNoId;
     }
 
-    [[gnu::always_inline]] Slot& slot() noexcept {
-      return slots_[static_cast<std::size_t>(Hint::cpu()) % kSlots];
+    [[gnu::always_inline]] static std::size_t slot_index() noexcept {
+      return static_cast<std::size_t>(Hint::cpu()) % kSlots;
     }
 
     // Where a core starts before its hint is set: hint slots 0, 1, 2, 3, ... start at 0, 1/2,
     // 1/4, 3/4, ... of the bitmap (slot number bit-reversed), so that however many cores run,
     // their starting places are about evenly spread and far apart.
-    [[gnu::cold]] std::size_t start_word(const Slot& s) const noexcept {
-      std::size_t index = static_cast<std::size_t>(&s - slots_);
+    [[gnu::cold]] static std::size_t start_word(std::size_t core) noexcept {
+      std::size_t index = core;
       std::size_t reversed = 0;
       for (std::size_t bit = 1; bit < kSlots; bit <<= 1) {
         reversed = (reversed << 1) | (index & 1);

@@ -199,14 +199,14 @@ class LayeredBitmap {
   // when no allowed bit was clear at that look. `raced` is set when it lost a race.
   [[gnu::always_inline]] std::size_t claim_in_word(std::size_t index, std::size_t allowed,
                                                    bool& raced) noexcept {
-    std::atomic<std::size_t>& word = bottom(index);
+    std::atomic<std::size_t>& target = bottom(index);
     // relaxed: only says which bit to try; the fetch_or below decides.
-    std::size_t clear = ~word.load(std::memory_order_relaxed) & allowed;
-    while (clear != 0) {
-      const auto bit = static_cast<std::size_t>(std::countr_zero(clear));
-      if (try_set_bit(word, bit)) return index * kW + bit;
+    std::size_t candidates = ~target.load(std::memory_order_relaxed) & allowed;
+    while (candidates != 0) {
+      const auto bit = static_cast<std::size_t>(std::countr_zero(candidates));
+      if (try_set_bit(target, bit)) return index * kW + bit;
       raced = true;
-      clear = ~word.load(std::memory_order_relaxed) & allowed;  // relaxed: as above
+      candidates = ~target.load(std::memory_order_relaxed) & allowed;  // relaxed: as above
     }
     return kNoId;
   }
