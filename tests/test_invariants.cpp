@@ -32,6 +32,14 @@ struct TestAccess {
     }
   }
   template <class Allocator>
+  static auto& scalable_hint(Allocator& pids, std::size_t slot) {
+    return pids.state_.slots_[slot].word_plus_one;
+  }
+  template <class Allocator>
+  static auto& count(Allocator& pids) {
+    return pids.bitmap_.count_;
+  }
+  template <class Allocator>
   static std::size_t layers() {
     return decltype(Allocator::bitmap_)::kLayers;
   }
@@ -99,4 +107,30 @@ TEST_CASE("check_invariants catches a cyclic kind's next search start out of ste
   auto random = std::make_unique<
       pidalloc::PidAllocator<4, pidalloc::Spinlock, pidalloc::RandomCyclic<10, 50, 3>>>();
   corrupt(*random);
+}
+
+TEST_CASE("check_invariants covers Scalable's state: hints in range, summaries and count unused",
+          "[invariants]") {
+  using Allocator = pidalloc::PidAllocator<65, pidalloc::Spinlock, pidalloc::Scalable<>>;
+  auto pids = std::make_unique<Allocator>();  // three layers, of which Scalable uses the bottom
+  for (int i = 0; i < 200; ++i) pids->allocate().release();
+  REQUIRE(pids->size() == 200);
+  CHECK(pids->check_invariants());
+
+  SECTION("a hint past the last word") {
+    TestAccess::scalable_hint(*pids, 3).store(66);  // word index 65 + 1
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("a hint at the last word is fine") {
+    TestAccess::scalable_hint(*pids, 3).store(65);
+    CHECK(pids->check_invariants());
+  }
+  SECTION("a summary bit written under Scalable") {
+    TestAccess::word(*pids, 1, 0).fetch_or(1);
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("the locked policies' count written under Scalable") {
+    TestAccess::count(*pids).store(200);
+    CHECK_FALSE(pids->check_invariants());
+  }
 }
