@@ -130,43 +130,44 @@ TEST_CASE("Scalable: bad input keeps its answers", "[scalable]") {
   CHECK(pids.limit() == cap);
   CHECK(pids.empty());
 
-  CHECK(pids.allocate_id_at(70) == 70);
-  CHECK(pids.allocate_id_at(70) == kNoId);  // taken
-  CHECK(pids.contains(70));
-  CHECK(pids.recycle(70));
-  CHECK_FALSE(pids.recycle(70));  // double free
-  CHECK_FALSE(pids.contains(70));
+  const std::size_t id = kW + 6;
+  CHECK(pids.allocate_id_at(id) == id);
+  CHECK(pids.allocate_id_at(id) == kNoId);  // taken
+  CHECK(pids.contains(id));
+  CHECK(pids.recycle(id));
+  CHECK_FALSE(pids.recycle(id));  // double free
+  CHECK_FALSE(pids.contains(id));
   CHECK(pids.empty());
   CHECK(pids.check_invariants());
 }
 
 TEST_CASE("Scalable: the limit, allocate_at and allocate_in", "[scalable]") {
-  PickedCpu::core = 1;  // starts in the upper word, above the limits below
-  ScalableAlloc<2> pids;
-  REQUIRE(pids.set_limit(70));  // part of the second word
-  std::set<std::size_t> got = drain_all(pids, 70);
-  CHECK(got.size() == 70);
+  PickedCpu::core = 1;  // starts in the second word, where the first limit below ends
+  ScalableAlloc<3> pids;
+  const std::size_t low = kW + 6;    // part of the second word
+  const std::size_t high = kW + 36;  // further on
+  REQUIRE(pids.set_limit(low));
+  std::set<std::size_t> got = drain_all(pids, low);
+  CHECK(got.size() == low);
   CHECK(pids.full());
-  CHECK(pids.allocate_id_at(70) == kNoId);  // at the limit
-  REQUIRE(pids.set_limit(100));
+  CHECK(pids.allocate_id_at(low) == kNoId);  // at the limit
+  REQUIRE(pids.set_limit(high));
   CHECK_FALSE(pids.full());
-  CHECK(pids.allocate_id_in(0, 128) == 70);  // the lowest free id in range, below the limit
-  CHECK(pids.allocate_id_in(90, 95) == 90);
-  CHECK(pids.allocate_id_in(100, 128) == kNoId);  // at or above the limit
-  CHECK(pids.allocate_id_at(99) == 99);
-  got = drain_all(pids, 100);
-  CHECK(got.size() == 100 - 73);
+  CHECK(pids.allocate_id_in(0, pids.capacity()) == low);  // the lowest free id in range
+  CHECK(pids.allocate_id_in(kW + 26, kW + 31) == kW + 26);
+  CHECK(pids.allocate_id_in(high, pids.capacity()) == kNoId);  // at or above the limit
+  CHECK(pids.allocate_id_at(high - 1) == high - 1);
+  got = drain_all(pids, high);
+  CHECK(got.size() == high - low - 3);
   REQUIRE(pids.set_limit(0));
   CHECK(pids.allocate_id() == kNoId);
   CHECK(pids.full());
-  REQUIRE(pids.set_limit(50));  // ids above a lowered limit stay allocated until recycled
-  CHECK(pids.contains(99));
-  CHECK(pids.recycle(99));
-  CHECK(pids.allocate_id() == kNoId);  // 0..49 are all taken
+  REQUIRE(pids.set_limit(low - 1));  // ids above a lowered limit stay allocated until recycled
+  CHECK(pids.contains(high - 1));
+  CHECK(pids.recycle(high - 1));
+  CHECK(pids.allocate_id() == kNoId);  // every id below the limit is taken
   REQUIRE(pids.set_limit(pids.capacity()));
-  for (std::size_t id = 0; id < 100; ++id) {
-    if (id != 99) CHECK(pids.recycle(id));
-  }
+  for (std::size_t id = 0; id + 1 < high; ++id) CHECK(pids.recycle(id));
   CHECK(pids.empty());
   CHECK(drain_all(pids, pids.capacity()).size() == pids.capacity());
   for (std::size_t id = 0; id < pids.capacity(); ++id) CHECK(pids.recycle(id));
@@ -209,8 +210,8 @@ TEST_CASE("Scalable: Pid handles recycle without a lock", "[scalable]") {
   {
     std::vector<Pid> held;
     for (Pid p = pids.allocate(); p; p = pids.allocate()) held.push_back(std::move(p));
-    CHECK(held.size() == 64);
-    CHECK(pids.size() == 64);
+    CHECK(held.size() == pids.capacity());
+    CHECK(pids.size() == pids.capacity());
     Pid moved = std::move(held.back());
     held.pop_back();
     const std::size_t id = moved.release();
@@ -222,7 +223,7 @@ TEST_CASE("Scalable: Pid handles recycle without a lock", "[scalable]") {
     CHECK_FALSE(pids.contains(id));
     std::size_t listed = 0;
     pids.for_each_allocated([&](std::size_t) { ++listed; });
-    CHECK(listed == 63);
+    CHECK(listed == pids.capacity() - 1);
   }
   CHECK(pids.empty());
   CHECK(pids.check_invariants());
@@ -231,11 +232,11 @@ TEST_CASE("Scalable: Pid handles recycle without a lock", "[scalable]") {
 TEST_CASE("Scalable: one word and one hint (the smallest shape)", "[scalable]") {
   PickedCpu::core = 9;
   ScalableAlloc<1, PickedCpu, 1> pids;
-  CHECK(drain_all(pids, 64).size() == 64);
-  CHECK(pids.recycle(37));
+  CHECK(drain_all(pids, pids.capacity()).size() == pids.capacity());
+  CHECK(pids.recycle(kW - 5));
   PickedCpu::core = 0;
-  CHECK(pids.allocate_id() == 37);
-  for (std::size_t id = 0; id < 64; ++id) CHECK(pids.recycle(id));
+  CHECK(pids.allocate_id() == kW - 5);
+  for (std::size_t id = 0; id < pids.capacity(); ++id) CHECK(pids.recycle(id));
   CHECK(pids.check_invariants());
 }
 
@@ -267,12 +268,14 @@ TEST_CASE("Scalable: no id is held twice (a wrong hint on every call)", "[concur
 }
 
 TEST_CASE("Scalable: allocate() fails only when no id stayed free", "[concurrency][scalable]") {
-  // 256 ids. Words 0-2 are churned by disturbers through allocate_at() and recycle(), so that
+  // 4 words. Words 0-2 are churned by disturbers through allocate_at() and recycle(), so that
   // claims there race; of word 3, all but 8 ids are held throughout. At most 2 ids are held by the
   // checking threads, so at least 6 ids of word 3 stay free through every call: allocate() must
   // never fail, from whichever hint it starts.
   ScalableAlloc<4, WanderingCpu, 4> pids;
-  for (std::size_t id = 192; id < 248; ++id) REQUIRE(pids.allocate_id_at(id) == id);
+  const std::size_t churned = 3 * kW;  // ids below it are the disturbers'
+  const std::size_t held_end = 4 * kW - 8;
+  for (std::size_t id = churned; id < held_end; ++id) REQUIRE(pids.allocate_id_at(id) == id);
   std::atomic<bool> stop{false};
   std::atomic<std::size_t> failures{0};
   std::vector<std::thread> threads;
@@ -283,7 +286,7 @@ TEST_CASE("Scalable: allocate() fails only when no id stayed free", "[concurrenc
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        const std::size_t id = static_cast<std::size_t>(rng >> 40) % 192;
+        const std::size_t id = static_cast<std::size_t>(rng >> 40) % churned;
         if (pids.allocate_id_at(id) == id && !pids.recycle(id)) {
           failures.fetch_add(1, std::memory_order_relaxed);
         }
@@ -307,7 +310,7 @@ TEST_CASE("Scalable: allocate() fails only when no id stayed free", "[concurrenc
   stop.store(true);
   for (int t = 0; t < 4; ++t) threads[static_cast<std::size_t>(t)].join();
   CHECK(failures.load() == 0);
-  for (std::size_t id = 192; id < 248; ++id) CHECK(pids.recycle(id));
+  for (std::size_t id = churned; id < held_end; ++id) CHECK(pids.recycle(id));
   CHECK(pids.empty());
   CHECK(pids.check_invariants());
 }
@@ -317,7 +320,7 @@ TEST_CASE("Scalable: contains() on another thread sees a completed allocate",
   // As the test of the locked policies: a payload written before allocate_at() is seen by a
   // thread that sees the id allocated (fetch_or's release, contains()'s acquire), and a payload
   // written before recycle() is seen by the next owner (fetch_and's release, fetch_or's acquire).
-  ScalableAlloc<1> pids;
+  ScalableAlloc<2> pids;  // at least 64 ids with 32-bit words too
   std::uint64_t payload[64] = {};
   std::thread writer([&] {
     for (std::size_t id = 0; id < 64; ++id) {
