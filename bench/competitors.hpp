@@ -115,7 +115,7 @@ class AtomicFloor {
 
 // ---- subjects -----------------------------------------------------------------------------------
 
-enum class Flavor { lowest_first, cyclic, random_cyclic, limited, versioned };
+enum class Flavor { lowest_first, cyclic, random_cyclic, limited, versioned, scalable };
 
 // pidalloc::PidAllocator with one of its policies. Ids go in and out through pidalloc::Pid, the
 // library's normal interface: allocate() takes the lock once and the handle's reset() once.
@@ -125,8 +125,9 @@ enum class Flavor { lowest_first, cyclic, random_cyclic, limited, versioned };
 template <Flavor F>
 using PolicyOf = std::conditional_t<
     F == Flavor::cyclic, pidalloc::Cyclic<0>,
-    std::conditional_t<F == Flavor::random_cyclic, pidalloc::RandomCyclic<0, 64, 42>,
-                       pidalloc::LowestFirst>>;
+    std::conditional_t<
+        F == Flavor::random_cyclic, pidalloc::RandomCyclic<0, 64, 42>,
+        std::conditional_t<F == Flavor::scalable, pidalloc::Scalable<>, pidalloc::LowestFirst>>>;
 
 // versioned: pidalloc::VersionedPidAllocator, lowest-first, the same work plus its generations
 // (one more store per recycle), to be compared with ours_lowest.
@@ -142,6 +143,7 @@ class Ours {
                                             : F == Flavor::cyclic        ? "ours_cyclic"
                                             : F == Flavor::random_cyclic ? "ours_random"
                                             : F == Flavor::versioned     ? "ours_versioned"
+                                            : F == Flavor::scalable      ? "ours_scalable"
                                                                          : "ours_limit";
   // The limit sits above 99% occupancy so that every workload still runs, with the limit check
   // on every allocation.
@@ -173,6 +175,10 @@ template <std::size_t Order>
 using OursLimit = Ours<Order, Flavor::limited>;
 template <std::size_t Order>
 using OursVersioned = Ours<Order, Flavor::versioned>;
+// No lock on allocate and recycle (its Spinlock is taken by set_limit and check_invariants only);
+// the hosted default hint, a number per thread.
+template <std::size_t Order>
+using OursScalable = Ours<Order, Flavor::scalable>;
 
 // The competitors that hand out plain ids.
 template <class Impl, const char* Name>

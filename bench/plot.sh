@@ -40,6 +40,7 @@ set style line 6 lc rgb "#2ca02c" lw 2 pt 4
 set style line 7 lc rgb "#9467bd" lw 2 pt 6
 set style line 8 lc rgb "#000000" lw 2 dt 2 pt 0
 set style line 9 lc rgb "#7f7f7f" lw 1 dt 3 pt 0
+set style line 10 lc rgb "#e377c2" lw 3 pt 15
 set multiplot layout 2,3 title "pid\\\\_allocator benchmarks, lower is better ($machine)" font ",13"
 set xlabel "capacity (ids)"
 set xrange [1400:6000000]
@@ -57,10 +58,10 @@ set xrange [0.8:$((most_threads + most_threads / 4))]
 set xtics ($xtics)
 set yrange [3:20000]
 set key top left font ",8"
-tnames = "ours\\\\_lowest ours\\\\_cyclic port vector set ours\\\\_lowest\\\\_pure\\\\_spin"
-tstyle = "1 2 5 6 7 4"
-plot for [i=2:7] "$data/threads.dat" using 1:i with linespoints ls word(tstyle, i-1)+0 title word(tnames, i-1), \
-     for [i=8:13] "$data/threads.dat" using 1:i with linespoints ls word(tstyle, i-7)+0 dt 3 notitle
+tnames = "ours\\\\_lowest ours\\\\_cyclic port vector set ours\\\\_lowest\\\\_pure\\\\_spin ours\\\\_scalable"
+tstyle = "1 2 5 6 7 4 10"
+plot for [i=2:8] "$data/threads.dat" using 1:i with linespoints ls word(tstyle, i-1)+0 title word(tnames, i-1), \
+     for [i=9:15] "$data/threads.dat" using 1:i with linespoints ls word(tstyle, i-8)+0 dt 3 notitle
 unset multiplot
 GNUPLOT
 then

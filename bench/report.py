@@ -140,6 +140,7 @@ class Report:
                 ("ours_lowest", "ours_lowest (spin, then yield)"),
                 ("ours_lowest_spin", "ours_lowest (pure spin)"),
                 ("ours_cyclic", "ours_cyclic"),
+                ("ours_scalable", "ours_scalable (no lock)"),
                 ("port", "port (spin, then yield)"),
                 ("port_spin", "port (pure spin)"),
                 ("vector", "vector (std::mutex)"),
@@ -192,9 +193,22 @@ class Report:
                            f"{workload} ours ({label}): 8-thread / 1-thread throughput", judged)
                 self.check("no collapse", vec8 / eight if vec8 and eight else None, 1.0, ">=",
                            f"{workload} ours ({label}) / std::mutex vector throughput, 8 threads", judged)
+        # Scalable: N threads on one allocator against its own single thread (wall-clock throughput,
+        # so it means something only on an otherwise idle machine), and its single-thread cost
+        # against lowest-first's.
+        for workload in ("threads_pair", "threads_churn50"):
+            one = self.ns(workload, "ours_scalable", 65536, 1)
+            for threads, limit in ((2, 1.7), (8, 1.5)):
+                many = self.ns(workload, "ours_scalable", 65536, threads)
+                self.check("scalable", one / many if one and many else None, limit, ">=",
+                           f"{workload} ours_scalable: {threads}-thread / 1-thread throughput")
+        for workload in ("pair", "churn50"):
+            low, sca = self.ns(workload, "ours_lowest", 65536), self.ns(workload, "ours_scalable", 65536)
+            self.check("scalable", sca / low if sca and low else None, 1.15, "<=",
+                       f"{workload} @ 65,536: ours_scalable / ours_lowest, one thread")
         # What each policy costs against lowest-first on the same workload at the same occupancy:
         # printed as information, with no limit to pass or fail.
-        policies = ("ours_cyclic", "ours_random", "ours_limit", "ours_versioned")
+        policies = ("ours_cyclic", "ours_random", "ours_limit", "ours_versioned", "ours_scalable")
         rows = []
         for workload in ("pair", "churn50", "churn99"):
             for cap in CAPACITIES:
@@ -253,7 +267,7 @@ class Report:
                     values = [self.floor_ns(workload) if c == "floor" else self.ns(workload, c, cap)
                               for c in COMPETITORS + [HARNESS]]
                     f.write(f"{cap} " + " ".join("?" if v is None else f"{v:.4g}" for v in values) + "\n")
-        series = ["ours_lowest", "ours_cyclic", "port", "vector", "set", "ours_lowest_spin"]
+        series = ["ours_lowest", "ours_cyclic", "port", "vector", "set", "ours_lowest_spin", "ours_scalable"]
         with open(os.path.join(directory, "threads.dat"), "w") as f:
             f.write("# threads " + " ".join(f"{w}:{c}" for w in ("threads_pair", "threads_churn50") for c in series) + "\n")
             for t in self.threads:

@@ -274,6 +274,7 @@ void register_all() {
     register_single_threaded<OursRandom>(FillDrain::nowhere, false);
     register_single_threaded<OursLimit>(FillDrain::nowhere, false);
     register_single_threaded<OursVersioned>(FillDrain::nowhere, false);
+    register_single_threaded<OursScalable>(FillDrain::nowhere, false);
     register_single_threaded<OursRaw>(FillDrain::nowhere, true);
     // The port's fill at 4,194,304 ids reads ~n^2/128 = 1.4e11 words per iteration: not run.
     register_single_threaded<Port>(FillDrain::below_largest, true);
@@ -288,6 +289,7 @@ void register_all() {
   register_threaded<Port<kThreadedOrder>>();
   if (!PIDALLOC_BENCH_SPIN_VARIANT) {
     register_threaded<OursCyclic<kThreadedOrder>>();
+    register_threaded<OursScalable<kThreadedOrder>>();
     register_threaded<Vector<kThreadedOrder>>();
     register_threaded<Set<kThreadedOrder>>();
     register_footprint<OursDefault>("ours");

@@ -42,6 +42,16 @@ TEST_CASE("no id is held twice under contention (cyclic and random policies)", "
   hammer(random, 12, 20000);
 }
 
+TEST_CASE("no id is held twice under contention (Scalable: no lock on allocate and recycle)",
+          "[concurrency]") {
+  // The default hint (a number per thread); tests/test_scalable.cpp has shared and wrong hints.
+  pidalloc::PidAllocator<1, pidalloc::Spinlock, pidalloc::Scalable<>> small;
+  hammer(small, 10, 20000);
+  auto layered =
+      std::make_unique<pidalloc::PidAllocator<4097, pidalloc::Spinlock, pidalloc::Scalable<>>>();
+  hammer(*layered, 64, 20000);
+}
+
 TEST_CASE("contains() on another thread sees a completed allocate", "[concurrency]") {
   // The allocating thread writes a payload, then allocates; a reader that sees the id allocated
   // through contains() must also see the payload (release store of the bit, acquire in contains).

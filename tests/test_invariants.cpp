@@ -38,6 +38,14 @@ struct TestAccess {
     return pids.tracker_.count(id);
   }
   template <class Allocator>
+  static auto& scalable_hint(Allocator& pids, std::size_t slot) {
+    return pids.state_.slots_[slot].word_plus_one;
+  }
+  template <class Allocator>
+  static auto& count(Allocator& pids) {
+    return pids.bitmap_.count_;
+  }
+  template <class Allocator>
   static std::size_t layers() {
     return decltype(Allocator::bitmap_)::kLayers;
   }
@@ -136,4 +144,30 @@ TEST_CASE("generations wrap from 2^32 - 1 to 1, never to the empty ref's 0", "[i
   CHECK_FALSE(pids.check_invariants());
   TestAccess::frees(pids, 3).store(0);
   CHECK(pids.recycle(c));
+}
+
+TEST_CASE("check_invariants covers Scalable's state: hints in range, summaries and count unused",
+          "[invariants]") {
+  using Allocator = pidalloc::PidAllocator<65, pidalloc::Spinlock, pidalloc::Scalable<>>;
+  auto pids = std::make_unique<Allocator>();  // three layers, of which Scalable uses the bottom
+  for (int i = 0; i < 200; ++i) pids->allocate().release();
+  REQUIRE(pids->size() == 200);
+  CHECK(pids->check_invariants());
+
+  SECTION("a hint past the last word") {
+    TestAccess::scalable_hint(*pids, 3).store(66);  // word index 65 + 1
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("a hint at the last word is fine") {
+    TestAccess::scalable_hint(*pids, 3).store(65);
+    CHECK(pids->check_invariants());
+  }
+  SECTION("a summary bit written under Scalable") {
+    TestAccess::word(*pids, 1, 0).fetch_or(1);
+    CHECK_FALSE(pids->check_invariants());
+  }
+  SECTION("the locked policies' count written under Scalable") {
+    TestAccess::count(*pids).store(200);
+    CHECK_FALSE(pids->check_invariants());
+  }
 }

@@ -7,6 +7,7 @@
 //   detail/layered_bitmap.hpp  which ids are allocated, and the searches over them
 //   policies.hpp               which free id allocate() picks (LowestFirst, Cyclic, RandomCyclic)
 //   pid.hpp                    Pid, the owning handle
+//   scalable.hpp               Scalable, the policy that takes no lock, and its CPU hints
 //   spinlock.hpp               the default lock
 //   versioned.hpp              PidRef, and the per-id generations behind it
 //   this file                  detail::AllocatorCore, which puts a lock, a bitmap, a policy, a
@@ -19,6 +20,7 @@
 #include "detail/layered_bitmap.hpp"  // detail::LayeredBitmap
 #include "pid.hpp"                    // Pid
 #include "policies.hpp"               // LowestFirst, Cyclic, RandomCyclic
+#include "scalable.hpp"               // Scalable
 #include "spinlock.hpp"               // Spinlock, BasicLockable
 #include "versioned.hpp"              // PidRef, detail::GenerationTracker
 
@@ -65,6 +67,12 @@ struct NoTracker {
 //
 // Invariants, whenever the lock is free: the bitmap's, the policy's and the tracker's own
 // (check_invariants()), and limit() <= capacity().
+//
+// Under a lock-free policy (Scalable, scalable.hpp) allocation, recycling and the reads take no
+// lock: the policy claims and frees bits with atomic read-modify-writes, and only set_limit() and
+// check_invariants() still take the lock (which then orders nothing but them). Each member
+// chooses its path with `if constexpr (kLockFree)`, so the other policies' code is exactly what it
+// is without that branch.
 template <std::size_t Order, class Lock, class Policy, class Tracker>
 class AllocatorCore : private PidOwner {
   using Bitmap = LayeredBitmap<Order>;
@@ -73,11 +81,18 @@ class AllocatorCore : private PidOwner {
   static_assert(BasicLockable<Lock>,
                 "PidAllocator<Order, Lock>: Lock must provide lock() and unlock() "
                 "(e.g. pidalloc::Spinlock, std::mutex, or your kernel's IRQ-saving spinlock)");
-  static_assert(AllocationPolicy<Policy, Bitmap>,
+  static constexpr bool kLockFree = kLockFreePolicy<Policy>;
+  static_assert(kLockFree ? LockFreeAllocationPolicy<Policy, Bitmap>
+                          : AllocationPolicy<Policy, Bitmap>,
                 "PidAllocator<Order, Lock, Policy>: Policy must be an allocation policy "
-                "(pidalloc::LowestFirst, Cyclic<Floor>, RandomCyclic<Floor, MaxSkip, Seed>)");
+                "(pidalloc::LowestFirst, Cyclic<Floor>, RandomCyclic<Floor, MaxSkip, Seed>, "
+                "Scalable<CpuHint>)");
   static_assert(IdTracker<Tracker>);
   static constexpr bool kTracks = !std::is_same_v<Tracker, NoTracker>;
+  // A tracker's hooks run under the lock, which a lock-free policy never takes.
+  static_assert(!(kTracks && kLockFree),
+                "VersionedPidAllocator does not support Scalable yet: its generations are "
+                "bumped under the lock");
 
  public:
   using policy_type = Policy;
@@ -105,23 +120,31 @@ class AllocatorCore : private PidOwner {
   // The same as a plain integer (kNoId when none), for code that stores ids, as kernels do;
   // free it with recycle().
   [[nodiscard, gnu::always_inline]] std::size_t allocate_id() noexcept {
-    LockGuard<Lock> locked{lock_};
-    const std::size_t id = state_.take_next(bitmap_, limit());
-    if constexpr (kTracks) {
-      if (id != kNoId) tracker_.taken(id);
+    if constexpr (kLockFree) {
+      return state_.take_next(bitmap_, limit());
+    } else {
+      LockGuard<Lock> locked{lock_};
+      const std::size_t id = state_.take_next(bitmap_, limit());
+      if constexpr (kTracks) {
+        if (id != kNoId) tracker_.taken(id);
+      }
+      return id;
     }
-    return id;
   }
 
   // Claims exactly `id`; empty / kNoId when it is taken or not below limit().
   [[nodiscard]] Pid allocate_at(std::size_t id) noexcept { return adopt(allocate_id_at(id)); }
   [[nodiscard]] std::size_t allocate_id_at(std::size_t id) noexcept {
     if (id >= capacity()) return kNoId;
-    LockGuard<Lock> locked{lock_};
-    if (id >= limit() || bitmap_.is_set(id)) return kNoId;
-    state_.taken(bitmap_, id, bitmap_.set(id));
-    if constexpr (kTracks) tracker_.taken(id);
-    return id;
+    if constexpr (kLockFree) {
+      return id < limit() && state_.take_at(bitmap_, id) ? id : kNoId;
+    } else {
+      LockGuard<Lock> locked{lock_};
+      if (id >= limit() || bitmap_.is_set(id)) return kNoId;
+      state_.taken(bitmap_, id, bitmap_.set(id));
+      if constexpr (kTracks) tracker_.taken(id);
+      return id;
+    }
   }
 
   // The lowest free id in [min, max) and below limit(), whatever the policy, as Linux's
@@ -132,13 +155,18 @@ class AllocatorCore : private PidOwner {
   }
   [[nodiscard]] std::size_t allocate_id_in(std::size_t min, std::size_t max) noexcept {
     if (min >= max || min >= capacity()) return kNoId;
-    LockGuard<Lock> locked{lock_};
-    const std::size_t end = max < limit() ? max : limit();
-    const std::size_t id = bitmap_.find_clear_from(min);
-    if (id >= end) return kNoId;  // kNoId too
-    state_.taken(bitmap_, id, bitmap_.set(id));
-    if constexpr (kTracks) tracker_.taken(id);
-    return id;
+    if constexpr (kLockFree) {
+      const std::size_t end = max < limit() ? max : limit();
+      return min < end ? state_.take_in(bitmap_, min, end) : kNoId;
+    } else {
+      LockGuard<Lock> locked{lock_};
+      const std::size_t end = max < limit() ? max : limit();
+      const std::size_t id = bitmap_.find_clear_from(min);
+      if (id >= end) return kNoId;  // kNoId too
+      state_.taken(bitmap_, id, bitmap_.set(id));
+      if constexpr (kTracks) tracker_.taken(id);
+      return id;
+    }
   }
 
   // Frees an id that is held as an integer (allocate_id*, or Pid::release()). false, changing
@@ -146,8 +174,12 @@ class AllocatorCore : private PidOwner {
   // owns is a contract violation: the handle would later free it a second time.
   [[gnu::always_inline]] bool recycle(std::size_t id) noexcept {
     if (id >= capacity()) return false;
-    LockGuard<Lock> locked{lock_};
-    return free_locked(id);
+    if constexpr (kLockFree) {
+      return state_.give_back(bitmap_, id);
+    } else {
+      LockGuard<Lock> locked{lock_};
+      return free_locked(id);
+    }
   }
 
   // ---- lock-free reads ----
@@ -156,8 +188,15 @@ class AllocatorCore : private PidOwner {
   // before allocating it (see detail::LayeredBitmap).
   [[nodiscard]] bool contains(std::size_t id) const noexcept { return bitmap_.contains(id); }
 
-  // Snapshots: concurrent calls may change them at once.
-  [[nodiscard]] std::size_t size() const noexcept { return bitmap_.count(); }
+  // Snapshots: concurrent calls may change them at once. Under Scalable, size() counts the
+  // bitmap's set bits, O(capacity / W): exact whenever no call is in flight.
+  [[nodiscard]] std::size_t size() const noexcept {
+    if constexpr (kLockFree) {
+      return state_.count(bitmap_);
+    } else {
+      return bitmap_.count();
+    }
+  }
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
   // The lowest allocated id >= from, or kNoId. O((result - from) / W) word loads. Against
@@ -177,7 +216,8 @@ class AllocatorCore : private PidOwner {
   // ---- the limit (Linux's pid_max) ----
 
   // Allocation hands out ids below it only. Starts at capacity(). relaxed: it is written under
-  // the lock and read there too; a lock-free reader just gets some recent value.
+  // the lock and read there too; a lock-free reader (Scalable's allocations too) just gets some
+  // recent value.
   [[nodiscard]] std::size_t limit() const noexcept {
     return capacity() - limit_gap_.load(std::memory_order_relaxed);
   }
@@ -190,10 +230,15 @@ class AllocatorCore : private PidOwner {
     return true;
   }
 
-  // true when every id below limit() is taken. Takes the lock.
+  // true when every id below limit() is taken. Takes the lock (under Scalable none: it reads
+  // up to limit() / W words, each once).
   [[nodiscard]] bool full() const noexcept {
-    LockGuard<Lock> locked{lock_};
-    return bitmap_.find_lowest_clear() >= limit();
+    if constexpr (kLockFree) {
+      return !state_.any_clear_below(bitmap_, limit());
+    } else {
+      LockGuard<Lock> locked{lock_};
+      return bitmap_.find_lowest_clear() >= limit();
+    }
   }
 
   // ---- what a policy adds (RandomCyclic) ----
@@ -219,12 +264,19 @@ class AllocatorCore : private PidOwner {
 
   // Checks the bitmap's, the policy's and the tracker's invariants and the limit (and, where
   // handles are counted, that no more Pids are live than ids). A debug aid for tests and fuzzers:
-  // takes the lock and reads every word, O(capacity / W).
+  // takes the lock and reads every word, O(capacity / W). Under Scalable the policy checks the
+  // bitmap (what it checks holds at every moment, so the check may run beside allocations), and
+  // the handle count is not compared with size(): without a lock stopping allocations, the two
+  // cannot be read at one moment.
   [[nodiscard]] bool check_invariants() const noexcept {
     LockGuard<Lock> locked{lock_};
-    if (!bitmap_.check() || !state_.check(bitmap_) || !tracker_.check()) return false;
-    if (limit_gap_.load(std::memory_order_relaxed) > capacity()) return false;
-    return !PIDALLOC_CHECK_HANDLES || handles.load(std::memory_order_relaxed) <= size();
+    if constexpr (kLockFree) {
+      return state_.check(bitmap_) && limit_gap_.load(std::memory_order_relaxed) <= capacity();
+    } else {
+      if (!bitmap_.check() || !state_.check(bitmap_) || !tracker_.check()) return false;
+      if (limit_gap_.load(std::memory_order_relaxed) > capacity()) return false;
+      return !PIDALLOC_CHECK_HANDLES || handles.load(std::memory_order_relaxed) <= size();
+    }
   }
 
   // ---- public interface ends here ----
@@ -254,8 +306,12 @@ class AllocatorCore : private PidOwner {
   static void recycle_handle(PidOwner& owner, std::size_t id) noexcept {
     auto& self = static_cast<AllocatorCore&>(owner);
     self.count_handle(-1);
-    LockGuard<Lock> locked{self.lock_};
-    self.free_locked(id);
+    if constexpr (kLockFree) {
+      self.state_.give_back(self.bitmap_, id);
+    } else {
+      LockGuard<Lock> locked{self.lock_};
+      self.free_locked(id);
+    }
   }
 
   // The bitmap last: the lock, the limit and the policy's state share the first cache line with

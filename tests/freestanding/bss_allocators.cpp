@@ -22,9 +22,15 @@ constinit pidalloc::PidAllocator<kOrder, KernelLock, pidalloc::Cyclic<300>> bss_
 // Its generations too: 4 bytes per id, all zero at first (16 MiB more of .bss).
 constinit pidalloc::VersionedPidAllocator<kOrder, KernelLock, pidalloc::Cyclic<300>> bss_versioned;
 
+// A kernel's CPU number, as Scalable's hint (freestanding builds have no default).
+struct KernelCpu {
+  static std::size_t cpu() noexcept { return 0; }
+};
+constinit pidalloc::PidAllocator<kOrder, KernelLock, pidalloc::Scalable<KernelCpu>> bss_scalable;
+
 // Uses each one, so that nothing is optimised away.
 std::size_t use_all() noexcept {
   return bss_lowest_first.allocate_id() + bss_linux_like.allocate_id() + bss_cyclic.allocate_id() +
-         bss_random.allocate_id() + bss_kernel_lock.allocate_id() +
+         bss_random.allocate_id() + bss_kernel_lock.allocate_id() + bss_scalable.allocate_id() +
          static_cast<std::size_t>(bss_versioned.is_current(bss_versioned.ref_of(1)));
 }

@@ -2,11 +2,13 @@
 // summary word with padding bits, three layers) and a policy type from a fixed set per Order
 // (LowestFirst; Cyclic<Floor> for floors at 0, 1, past a word, in the middle, just below and at
 // capacity and at 300; RandomCyclic<Floor, MaxSkip, Seed> for skips 0, 1, 7, 64, 1000000 and
-// 2^32 - 1, over a few floors), then decode into a sequence of operations applied both to
+// 2^32 - 1, over a few floors; Scalable with 64, 4 and 1 hints and a core number the input sets),
+// then decode into a sequence of operations applied both to
 // pidalloc::PidAllocator and to a deliberately naive model (sorted std::sets of the live and the
 // free ids, plus the cyclic cursor and whether the random skip is on). Any disagreement, or
 // check_invariants() returning false, aborts, which libFuzzer reports as a crash with the input
-// that caused it.
+// that caused it. Scalable's allocate() may answer any free id below the limit, and kNoId only
+// when there is none.
 //
 // Build (one line): clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude
 //   -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt tests/fuzz/fuzz_allocator.cpp
@@ -74,7 +76,7 @@ void expect_eq(const char* what, std::size_t expected, std::size_t got) {
 }
 
 // What the model needs to know of a policy type: its kind, its floor and its skip range.
-enum class Kind { lowest_first, cyclic, random_cyclic };
+enum class Kind { lowest_first, cyclic, random_cyclic, scalable };
 
 struct PolicyShape {
   Kind kind;
@@ -93,6 +95,17 @@ template <std::size_t Floor, std::uint32_t MaxSkip, std::uint64_t Seed>
 constexpr PolicyShape shape_of(const pidalloc::RandomCyclic<Floor, MaxSkip, Seed>* /*tag*/) {
   return {Kind::random_cyclic, Floor, MaxSkip > 1 ? MaxSkip : 1};
 }
+
+template <class Hint, std::size_t MaxCores>
+constexpr PolicyShape shape_of(const pidalloc::Scalable<Hint, MaxCores>* /*tag*/) {
+  return {Kind::scalable, 0, 1};
+}
+
+// Scalable's CPU hint, set by the input (operation 16): which core the next calls claim to run on.
+struct FuzzCpu {
+  static inline std::size_t core = 0;
+  static std::size_t cpu() noexcept { return core; }
+};
 
 // The reference: obviously right rather than fast. It knows the documented policy rules and
 // nothing about bitmaps: the live ids and the free ids below capacity() as two sorted sets (the
@@ -151,15 +164,21 @@ struct Model {
   }
 
   // Whether allocate() has exactly one right answer: every policy but random_cyclic with a
-  // skip that is on and may be non-zero.
+  // skip that is on and may be non-zero, and scalable.
   [[nodiscard]] bool deterministic() const {
-    return kind != Kind::random_cyclic || !random_on || skips == 1;
+    return kind == Kind::lowest_first || kind == Kind::cyclic ||
+           (kind == Kind::random_cyclic && (!random_on || skips == 1));
   }
 
   // The one answer of a deterministic policy (kNoId: an empty handle).
   [[nodiscard]] std::size_t next_id() const {
     if (kind == Kind::lowest_first) return first_free(0);
     return search_from(cursor < limit ? cursor : wrap_to());
+  }
+
+  // scalable: any free id below the limit; kNoId only when there is none.
+  [[nodiscard]] bool may_answer_any(std::size_t got) const {
+    return got == kNoId ? first_free(0) == kNoId : got < limit && !has(got);
   }
 
   // random_cyclic: could a search started at one of cursor .. cursor + skips - 1 (or at the wrap
@@ -403,6 +422,11 @@ class Harness {
   void allocated(const char* what, std::size_t got) {
     if (model_.deterministic()) {
       expect_eq(what, model_.next_id(), got);
+    } else if (model_.kind == Kind::scalable) {
+      if (!model_.may_answer_any(got)) {
+        disagree("allocate() gave a taken or out-of-limit id, or none while one was free",
+                 model_.first_free(0), got);
+      }
     } else if (!model_.may_answer(got)) {
       disagree("allocate() gave an id random_cyclic cannot reach", model_.cursor, got);
     }
@@ -611,8 +635,10 @@ class Harness {
         break;
       }
       case 16:
-        // The model allows any skip anyway. reseed() exists for RandomCyclic only.
+        // The model allows any skip anyway. reseed() exists for RandomCyclic only. Scalable: the
+        // calls from here on come from another core (any number: hints wrap).
         if constexpr (kRandom) pids_.reseed(in_.u64());
+        if constexpr (kShape.kind == Kind::scalable) FuzzCpu::core = in_.u16();
         break;
       case 17: {
         const Pid& a = slots_[pick_slot()];
@@ -714,26 +740,30 @@ struct PolicyList {
 // Harness instantiation. Floors: 0, 1, just past the first word (65), in the middle, just below
 // and at capacity, and 300 (Linux's RESERVED_PIDS: above capacity for Orders 1 and 3). Skips:
 // 0 and 1 (no skip), 7, 64 (FreeBSD-like), 1000000 and 2^32 - 1 (every start past the limit).
+// Scalable: as many hints as words up to 64 (1, 2 and 64 for Orders 1, 3 and 65), 4, and 1.
 template <std::size_t Order>
 struct PoliciesFor {
   static constexpr std::size_t kCap = pidalloc::PidAllocator<Order>::capacity();
   using type =
-      PolicyList<pidalloc::LowestFirst,                           // the default
-                 pidalloc::Cyclic<0>,                             // wraps to 0
-                 pidalloc::Cyclic<1>,                             // the lowest floor
-                 pidalloc::Cyclic<65>,                            // in the second word
-                 pidalloc::Cyclic<kCap / 2>,                      // in the middle
-                 pidalloc::Cyclic<kCap - 1>,                      // the last id
-                 pidalloc::Cyclic<kCap>,                          // at capacity: wraps to 0
-                 pidalloc::Cyclic<300>,                           // Linux's RESERVED_PIDS
-                 pidalloc::RandomCyclic<0, 0>,                    // no skip at all
-                 pidalloc::RandomCyclic<1, 1, 5>,                 // skip always 0
-                 pidalloc::RandomCyclic<2, 7, 0x5EED>,            // small skips
-                 pidalloc::RandomCyclic<kCap / 2, 7>,             //
-                 pidalloc::RandomCyclic<65, 64, 42>,              // FreeBSD-like skips
-                 pidalloc::RandomCyclic<300, 64, 0xFEED>,         //
-                 pidalloc::RandomCyclic<kCap - 1, 1000000, 3>,    // starts mostly past the end
-                 pidalloc::RandomCyclic<0, 0xFFFFFFFFU, ~0ULL>>;  // the largest skip
+      PolicyList<pidalloc::LowestFirst,                          // the default
+                 pidalloc::Cyclic<0>,                            // wraps to 0
+                 pidalloc::Cyclic<1>,                            // the lowest floor
+                 pidalloc::Cyclic<65>,                           // in the second word
+                 pidalloc::Cyclic<kCap / 2>,                     // in the middle
+                 pidalloc::Cyclic<kCap - 1>,                     // the last id
+                 pidalloc::Cyclic<kCap>,                         // at capacity: wraps to 0
+                 pidalloc::Cyclic<300>,                          // Linux's RESERVED_PIDS
+                 pidalloc::RandomCyclic<0, 0>,                   // no skip at all
+                 pidalloc::RandomCyclic<1, 1, 5>,                // skip always 0
+                 pidalloc::RandomCyclic<2, 7, 0x5EED>,           // small skips
+                 pidalloc::RandomCyclic<kCap / 2, 7>,            //
+                 pidalloc::RandomCyclic<65, 64, 42>,             // FreeBSD-like skips
+                 pidalloc::RandomCyclic<300, 64, 0xFEED>,        //
+                 pidalloc::RandomCyclic<kCap - 1, 1000000, 3>,   // starts mostly past the end
+                 pidalloc::RandomCyclic<0, 0xFFFFFFFFU, ~0ULL>,  // the largest skip
+                 pidalloc::Scalable<FuzzCpu>,                    // hints: min(64, words)
+                 pidalloc::Scalable<FuzzCpu, 4>,                 //
+                 pidalloc::Scalable<FuzzCpu, 1>>;                // one hint for every core
 };
 
 // VersionedPidAllocator shares every policy's code with PidAllocator; its own part is the
@@ -751,6 +781,7 @@ void run_policy(std::size_t which, Bytes& in, PolicyList<Policies...> /*list*/) 
   const auto run_if = [&](auto* tag) {
     using Policy = std::remove_pointer_t<decltype(tag)>;
     if (index++ != which) return;
+    FuzzCpu::core = 0;
     Harness<Order, Policy, Versioned> harness(in);
     harness.run();
   };

@@ -1,15 +1,18 @@
-// Soak: many more threads than cores churn six shared allocators for a given time, so that lock
+// Soak: many more threads than cores churn eight shared allocators for a given time, so that lock
 // holders are preempted mid-operation: one per policy type (LowestFirst three layers deep,
 // Cyclic<100> with a partial summary word, RandomCyclic<2, 7> with only 64 ids), one that is used
 // through plain integer ids (allocate_id, allocate_id_at, allocate_id_in, recycle) and through
 // allocate_in(), and a RandomCyclic<16, 64> whose random skip a thread of its own turns off and on
-// (set_random) and reseeds while the others churn; and a VersionedPidAllocator, where each thread
+// (set_random) and reseeds while the others churn; a VersionedPidAllocator, where each thread
 // checks that the ref of an id it holds reads current, that the ref stops being current when the id
 // is recycled (by handle, by id or by the ref itself), and that no stale ref that any thread has
-// published after recycling its id ever reads current again. An ownership table records, for every
-// id, which thread believes it owns it; a second claim on an id that is already owned is the double
-// hand-out this program exists to catch. At the end the allocators must agree exactly with the
-// table, and then give every id back out once more (nothing lost).
+// published after recycling its id ever reads current again; and two Scalable allocators, which
+// take no lock on allocate and recycle: one with the default hint (a number per thread), one used
+// through integer ids with a hint that names a different core on almost every call (a wrong hint
+// must cost speed only). An ownership table records, for every id, which thread believes it owns
+// it; a second claim on an id that is already owned is the double hand-out this program exists to
+// catch. At the end the allocators must agree exactly with the table, and then give every id back
+// out once more (nothing lost).
 //
 // Usage: soak [--seconds=S] [--threads=N] [--seed=X]
 //   S defaults to 10, N to 4 x std::thread::hardware_concurrency(). Exit status 0 only when every
@@ -137,6 +140,15 @@ class Arena {
   std::unique_ptr<std::atomic<std::uint32_t>[]> owners_;
   std::array<std::atomic<std::uint64_t>, kStale> stale_{};
   std::atomic<std::size_t> stale_next_{0};
+};
+
+// A hint that is wrong on purpose for Scalable: a different "core" on almost every call.
+struct WanderingCpu {
+  static std::size_t cpu() noexcept {
+    thread_local std::size_t core = 0;
+    core = core * 5 + 3;
+    return core >> 4;
+  }
 };
 
 #if defined(PIDALLOC_SOAK_WITHOUT_LOCK)
@@ -616,6 +628,12 @@ int main(int argc, char** argv) {
   // through lifetime after lifetime while stale refs of them are checked.
   arenas.push_back(
       std::make_unique<ArenaOf<2, pidalloc::LowestFirst, true>>("Versioned LowestFirst <2>"));
+  // No lock on allocate and recycle: 6 words (hints start in different words), and 2 words with
+  // 4 hints named at random, through integer ids and allocate_in().
+  arenas.push_back(std::make_unique<ArenaOf<6, pidalloc::Scalable<>>>("Scalable <6>"));
+  arenas.push_back(std::make_unique<ArenaOf<2, pidalloc::Scalable<WanderingCpu, 4>>>(
+      "Scalable<wrong hint> <2> int ids"));
+  arenas.back()->by_raw_ids = true;
 
   std::vector<Worker> workers(threads);
   for (std::size_t t = 0; t < workers.size(); ++t) {

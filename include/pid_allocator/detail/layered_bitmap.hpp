@@ -23,6 +23,19 @@ constexpr std::size_t count_ones(std::size_t bits) noexcept {
   return n;
 }
 
+// Set bits in constant time (the SWAR method: pairs, nibbles, bytes, then one multiply that sums
+// the bytes into the top byte), without libgcc's __popcountdi2. For counts over every word.
+constexpr std::size_t popcount_word(std::size_t bits) noexcept {
+  constexpr std::size_t kPairs = kAllOnes / 3;         // 0x5555...
+  constexpr std::size_t kNibbles = kAllOnes / 15 * 3;  // 0x3333...
+  constexpr std::size_t kBytes = kAllOnes / 255 * 15;  // 0x0f0f...
+  constexpr std::size_t kByteOnes = kAllOnes / 255;    // 0x0101...
+  bits -= (bits >> 1) & kPairs;
+  bits = (bits & kNibbles) + ((bits >> 2) & kNibbles);
+  bits = (bits + (bits >> 4)) & kBytes;
+  return (bits * kByteOnes) >> (kWordBits - 8);
+}
+
 // The shape of the layered bitmap for a given number of bottom words, computed at compile time.
 inline constexpr std::size_t kMaxLayers = 16;  // ceil(log_32(2^64)) + 1 = 14 would do
 struct Geometry {
@@ -68,6 +81,8 @@ constexpr Geometry make_geometry(std::size_t bottom_words) noexcept {
 // read-modify-write. contains() and next_set() may run at any time, from any thread: they read
 // bottom words only (acquire, pairing with the writers' release stores). The summary layers are
 // read and written by serialised writers only. An all-zero object is the empty bitmap.
+// A lock-free policy (Scalable) uses the bottom layer alone instead, through atomic
+// read-modify-writes ("atomic access" below); the two ways are never mixed on one bitmap.
 template <std::size_t Words>
 class LayeredBitmap {
   static_assert(Words > 0, "a bitmap has at least one word");
@@ -172,6 +187,79 @@ class LayeredBitmap {
     return true;
   }
 
+  // ---- atomic access to the bottom layer, for lock-free policies (Scalable) ----
+  // A lock-free policy uses these members and the lock-free reads only, never set(), clear() or
+  // the searches above: a summary bit or count_ kept up to date by racing threads could be wrong
+  // at any moment, so under such a policy the summary layers and count_ stay zero
+  // (check_bottom_only()) and only a bottom bit says whether an id is allocated. Ownership changes
+  // only through a successful atomic read-modify-write of that bit.
+
+  static constexpr std::size_t kWords = Words;
+
+  // Bottom word `index` as one thread sees it now: where a search may find a clear bit, never
+  // proof that it is still clear. relaxed: the claim that follows is what synchronises.
+  [[nodiscard]] std::size_t peek_word(std::size_t index) const noexcept {
+    return bottom(index).load(std::memory_order_relaxed);
+  }
+
+  // Claims the lowest clear bit of bottom word `index` among the bits set in `allowed`; returns
+  // its id, or kNoId when, at its last look, every allowed bit was set. A lost race for a bit only
+  // means another thread took it: it looks again and tries the next clear bit, so it gives up only
+  // when no allowed bit was clear at that look. `raced` is set when it lost a race.
+  [[gnu::always_inline]] std::size_t claim_in_word(std::size_t index, std::size_t allowed,
+                                                   bool& raced) noexcept {
+    std::atomic<std::size_t>& target = bottom(index);
+    // relaxed: only says which bit to try; the fetch_or below decides.
+    std::size_t candidates = ~target.load(std::memory_order_relaxed) & allowed;
+    while (candidates != 0) {
+      const auto bit = static_cast<std::size_t>(std::countr_zero(candidates));
+      if (try_set_bit(target, bit)) return index * kW + bit;
+      raced = true;
+      candidates = ~target.load(std::memory_order_relaxed) & allowed;  // relaxed: as above
+    }
+    return kNoId;
+  }
+
+  // Sets bit `bit` of bottom word `index` if it was clear; true when this call set it.
+  [[gnu::always_inline]] bool try_set_in_word(std::size_t index, std::size_t bit) noexcept {
+    return try_set_bit(bottom(index), bit);
+  }
+
+  // Sets id's bit if it was clear; true when this call set it (the caller now owns the id).
+  [[gnu::always_inline]] bool try_set(std::size_t id) noexcept {
+    return try_set_bit(bottom(id / kW), id % kW);
+  }
+
+  // Clears id's bit if it was set; true when this call cleared it (false: already free).
+  [[gnu::always_inline]] bool try_clear(std::size_t id) noexcept {
+    const std::size_t mask = std::size_t{1} << (id % kW);
+    // release: the owner's writes before freeing the id happen before the next owner's claim
+    // (acq_rel in try_set_bit) and are seen by whoever reads the bit with acquire. The result is
+    // used only as (old & mask), which x86 compiles to one `lock btr`.
+    return (bottom(id / kW).fetch_and(~mask, std::memory_order_release) & mask) != 0;
+  }
+
+  // Set bottom bits: O(Words) relaxed loads, exact when no write is in flight.
+  [[nodiscard]] std::size_t count_bottom() const noexcept {
+    std::size_t live = 0;
+    for (std::size_t i = 0; i < Words; ++i) {
+      live += popcount_word(bottom(i).load(std::memory_order_relaxed));
+    }
+    return live;
+  }
+
+  // The bitmap's invariant under a lock-free policy: the summary layers and the count are zero
+  // (they are never written). Holds at every moment, so it may run beside lock-free writers.
+  [[nodiscard]] bool check_bottom_only() const noexcept {
+    if (count() != 0) return false;
+    for (std::size_t k = 1; k < kLayers; ++k) {
+      for (std::size_t i = 0; i < kGeo.words[k]; ++i) {
+        if (word(k, i).load(std::memory_order_relaxed) != 0) return false;
+      }
+    }
+    return true;
+  }
+
   // Invariants (1) and (2). O(kIds / W); a debug aid.
   [[nodiscard]] bool check() const noexcept {
     std::size_t live = 0;
@@ -225,6 +313,16 @@ class LayeredBitmap {
   std::atomic<std::size_t>& bottom(std::size_t index) noexcept { return word(0, index); }
   const std::atomic<std::size_t>& bottom(std::size_t index) const noexcept {
     return word(0, index);
+  }
+
+  // One atomic claim of bit `bit` of `word`. acq_rel: release so that a thread seeing the bit set
+  // with acquire (contains, next_set) sees what the claiming thread wrote before; acquire so that
+  // the new owner sees what the previous owner wrote before its try_clear(). The result is used
+  // only as (old & mask), which x86 compiles to one `lock bts`.
+  [[gnu::always_inline]] static bool try_set_bit(std::atomic<std::size_t>& word,
+                                                 std::size_t bit) noexcept {
+    const std::size_t mask = std::size_t{1} << bit;
+    return (word.fetch_or(mask, std::memory_order_acq_rel) & mask) == 0;
   }
 
   // Padding bits of word `index` of `layer`, to be read as set.

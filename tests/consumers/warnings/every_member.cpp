@@ -55,6 +55,11 @@ constexpr const char* kLockName<std::mutex> = "std::mutex";
 template <>
 constexpr const char* kLockName<TestAndSetLock> = "TestAndSetLock";
 
+// A CPU hint as a kernel would give one (Scalable's template argument): here always core 1.
+struct FixedCpu {
+  static std::size_t cpu() noexcept { return 1; }
+};
+
 int g_failures = 0;
 
 // What a failed check prints besides its condition: which combination was running.
@@ -98,6 +103,10 @@ template <class P>
 inline constexpr bool kIsRandom = false;
 template <std::size_t F, std::uint32_t S, std::uint64_t Seed>
 inline constexpr bool kIsRandom<pidalloc::RandomCyclic<F, S, Seed>> = true;
+template <class P>
+inline constexpr bool kIsScalable = false;
+template <class Hint, std::size_t MaxCores>
+inline constexpr bool kIsScalable<pidalloc::Scalable<Hint, MaxCores>> = true;
 
 // Floor: the policy's wrap floor (0 for LowestFirst). Versioned: a VersionedPidAllocator, whose
 // refs are checked along the way.
@@ -121,7 +130,7 @@ void exercise(const char* policy_name) {
   // Fill: allocate() until it finds nothing; random_cyclic may skip ids below its floor before the
   // first wrap and never come back to them, so allocate_at() takes whatever is left.
   std::vector<Pid> by_id(cap);
-  const bool sequential = !kIsRandom<Policy>;
+  const bool sequential = !kIsRandom<Policy> && !kIsScalable<Policy>;
   std::size_t handed_out = 0;
   for (Pid p = a->allocate(); p; p = a->allocate()) {
     const std::size_t id = p.get();
@@ -190,7 +199,8 @@ void exercise(const char* policy_name) {
 
   // Below a limit of cap - 1 three of the four free ids may be handed out; the cyclic kinds have
   // wrapped, so they skip id 0, which is below their floor, and only allocate_at() reaches it.
-  const bool cyclic = !std::is_same_v<Policy, pidalloc::LowestFirst>;
+  // Scalable hands them out in any order.
+  const bool cyclic = !std::is_same_v<Policy, pidalloc::LowestFirst> && !kIsScalable<Policy>;
   CHECK(!a->set_limit(cap + 1) && a->limit() == cap);
   CHECK(a->set_limit(cap - 1) && a->limit() == cap - 1);
   for (std::size_t i = cyclic ? 1 : 0; i < 3; ++i) {
@@ -198,7 +208,9 @@ void exercise(const char* policy_name) {
     const std::size_t id = p.get();
     // In order, except that random_cyclic's cursor may sit between the two, in either order.
     const bool random = kIsRandom<Policy>;
-    CHECK(id == freed[i] || (random && (id == freed[1] || id == freed[2])));
+    const bool any_order = kIsScalable<Policy>;
+    CHECK(id == freed[i] || (random && (id == freed[1] || id == freed[2])) ||
+          (any_order && (id == freed[0] || id == freed[1] || id == freed[2])));
     if (id >= cap || by_id[id]) {
       report(false, "an id handed out twice or out of range", __LINE__, ctx);
       return;
@@ -279,6 +291,8 @@ void exercise_policies() {
         "Versioned Cyclic<wrap_floor>");
     exercise<Order, Lock, Random, wrap_floor, true>("Versioned RandomCyclic");
   }
+  exercise<Order, Lock, pidalloc::Scalable<>>("Scalable");
+  exercise<Order, Lock, pidalloc::Scalable<FixedCpu, 2>>("Scalable<FixedCpu, 2>");
 }
 
 template <class Lock, std::size_t... Orders>
@@ -308,6 +322,8 @@ constinit pidalloc::PidAllocator<2, pidalloc::Spinlock, pidalloc::RandomCyclic<3
     g_constinit;
 constinit pidalloc::VersionedPidAllocator<65536, pidalloc::Spinlock, pidalloc::Cyclic<300>>
     g_constinit_versioned;
+constinit pidalloc::PidAllocator<3, pidalloc::Spinlock, pidalloc::Scalable<FixedCpu>>
+    g_constinit_scalable;
 
 }  // namespace
 
@@ -325,6 +341,11 @@ int main() {
     CHECK(p && ref.id() == p.get() && g_constinit_versioned.is_current(ref));
     p.reset();
     CHECK(!g_constinit_versioned.is_current(ref) && g_constinit_versioned.empty());
+  }
+  {
+    const Context ctx{3, "Spinlock", "constinit scalable"};
+    const Pid p = g_constinit_scalable.allocate();
+    CHECK(p && g_constinit_scalable.contains(p.get()) && g_constinit_scalable.check_invariants());
   }
   exercise_locks<pidalloc::Spinlock, std::mutex, TestAndSetLock>();
 #if defined(__cpp_lib_format)
