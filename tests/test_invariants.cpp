@@ -13,8 +13,12 @@
 namespace pidalloc::detail {
 struct TestAccess {
   template <class Allocator>
-  static std::atomic<std::size_t>& word(Allocator& pids, std::size_t layer, std::size_t index) {
-    return pids.bitmap_.word(layer, index);
+  static std::atomic<std::size_t>& bottom(Allocator& pids, std::size_t index) {
+    return pids.bitmap_.bottom(index);
+  }
+  template <class Allocator>
+  static std::size_t& summary(Allocator& pids, std::size_t layer, std::size_t index) {
+    return pids.bitmap_.summary(layer, index);
   }
   template <class Allocator>
   static auto& lowest_free(Allocator& pids) {
@@ -63,19 +67,19 @@ TEST_CASE("check_invariants holds through normal use and catches corruption", "[
   CHECK(pids->check_invariants());
 
   SECTION("a bottom bit set behind the allocator's back (count disagrees)") {
-    TestAccess::word(*pids, 0, 10).fetch_or(1);
+    TestAccess::bottom(*pids, 10).fetch_or(1);
     CHECK_FALSE(pids->check_invariants());
   }
   SECTION("a bottom bit cleared behind the allocator's back") {
-    TestAccess::word(*pids, 0, 1).fetch_and(~std::size_t{1});
+    TestAccess::bottom(*pids, 1).fetch_and(~std::size_t{1});
     CHECK_FALSE(pids->check_invariants());
   }
   SECTION("a summary bit claiming a word is full when it is not") {
-    TestAccess::word(*pids, 1, 0).fetch_or(std::size_t{1} << 10);
+    TestAccess::summary(*pids, 1, 0) |= std::size_t{1} << 10;
     CHECK_FALSE(pids->check_invariants());
   }
   SECTION("a summary bit missing for a full word") {
-    TestAccess::word(*pids, 1, 0).fetch_and(~std::size_t{1});  // word 0 of the bottom is full
+    TestAccess::summary(*pids, 1, 0) &= ~std::size_t{1};  // word 0 of the bottom is full
     CHECK_FALSE(pids->check_invariants());
   }
   SECTION("lowest-first's remembered lowest free id is wrong") {
@@ -91,8 +95,8 @@ TEST_CASE("check_invariants holds through normal use and catches corruption", "[
     CHECK_FALSE(pids->check_invariants());
   }
   SECTION("a padding bit set in the top word") {
-    TestAccess::word(*pids, 2, 0)
-        .fetch_or(std::size_t{1} << (std::numeric_limits<std::size_t>::digits - 1));
+    TestAccess::summary(*pids, 2, 0) |= std::size_t{1}
+                                        << (std::numeric_limits<std::size_t>::digits - 1);
     CHECK_FALSE(pids->check_invariants());
   }
 }
@@ -163,11 +167,11 @@ TEST_CASE("check_invariants covers Scalable's state: hints in range, summaries a
     CHECK(pids->check_invariants());
   }
   SECTION("a summary bit written under Scalable") {
-    TestAccess::word(*pids, 1, 0).fetch_or(1);
+    TestAccess::summary(*pids, 1, 0) |= 1;
     CHECK_FALSE(pids->check_invariants());
   }
   SECTION("the locked policies' count written under Scalable") {
-    TestAccess::count(*pids).store(200);
+    TestAccess::count(*pids) = 200;
     CHECK_FALSE(pids->check_invariants());
   }
 }

@@ -61,7 +61,7 @@ struct NoTracker {
 // It composes a detail::LayeredBitmap (which ids are allocated), a Policy's state (which free id
 // comes next), a runtime limit (Linux's pid_max), a Tracker (told of every take and free) and a
 // Lock, which serialises every change of the bitmap, the policy and the tracker. contains(),
-// size(), limit(), next_allocated() and for_each_allocated() take no lock. Every member starts as
+// limit(), next_allocated() and for_each_allocated() take no lock. Every member starts as
 // zero bytes, so a constinit allocator lands in .bss: the limit is stored as its distance from
 // capacity(), and the policies and trackers keep their state likewise.
 //
@@ -116,7 +116,7 @@ class AllocatorCore : private PidOwner {
 
   // An id chosen by the policy, below limit(); an empty Pid, changing nothing, when the policy
   // finds none.
-  [[nodiscard]] Pid allocate() noexcept { return adopt(allocate_id()); }
+  [[nodiscard, gnu::always_inline]] Pid allocate() noexcept { return adopt(allocate_id()); }
   // The same as a plain integer (kNoId when none), for code that stores ids, as kernels do;
   // free it with recycle().
   [[nodiscard, gnu::always_inline]] std::size_t allocate_id() noexcept {
@@ -188,12 +188,15 @@ class AllocatorCore : private PidOwner {
   // before allocating it (see detail::LayeredBitmap).
   [[nodiscard]] bool contains(std::size_t id) const noexcept { return bitmap_.contains(id); }
 
-  // Snapshots: concurrent calls may change them at once. Under Scalable, size() counts the
-  // bitmap's set bits, O(capacity / W): exact whenever no call is in flight.
+  // Snapshots: concurrent calls may change them at once. The count is kept under the lock, which
+  // size() takes to read it: a count that lock-free readers could read would have to be an atomic,
+  // one more load and store on every allocation and free. Under Scalable no lock: it counts the
+  // bitmap's set bits, O(capacity / W), exact whenever no call is in flight.
   [[nodiscard]] std::size_t size() const noexcept {
     if constexpr (kLockFree) {
       return state_.count(bitmap_);
     } else {
+      LockGuard<Lock> locked{lock_};
       return bitmap_.count();
     }
   }
@@ -275,7 +278,7 @@ class AllocatorCore : private PidOwner {
     } else {
       if (!bitmap_.check() || !state_.check(bitmap_) || !tracker_.check()) return false;
       if (limit_gap_.load(std::memory_order_relaxed) > capacity()) return false;
-      return !PIDALLOC_CHECK_HANDLES || handles.load(std::memory_order_relaxed) <= size();
+      return !PIDALLOC_CHECK_HANDLES || handles.load(std::memory_order_relaxed) <= bitmap_.count();
     }
   }
 
@@ -308,10 +311,22 @@ class AllocatorCore : private PidOwner {
     self.count_handle(-1);
     if constexpr (kLockFree) {
       self.state_.give_back(self.bitmap_, id);
+    } else if constexpr (requires { self.lock_.try_lock(); }) {
+      // With the waiting in a tail call, this function calls nothing on its usual path, so it
+      // saves no registers: the one indirect call of a Pid's reset stays that cheap.
+      if (!self.lock_.try_lock()) [[unlikely]]
+        return recycle_handle_waiting(self, id);
+      self.free_locked(id);
+      self.lock_.unlock();
     } else {
       LockGuard<Lock> locked{self.lock_};
       self.free_locked(id);
     }
+  }
+  [[gnu::noinline]] static void recycle_handle_waiting(AllocatorCore& self,
+                                                       std::size_t id) noexcept {
+    LockGuard<Lock> locked{self.lock_};
+    self.free_locked(id);
   }
 
   // The bitmap last: the lock, the limit and the policy's state share the first cache line with

@@ -58,22 +58,21 @@ struct LowestFirst {
     [[gnu::always_inline]] std::size_t take_next(Bitmap& ids, std::size_t limit) noexcept {
       const std::size_t id = first_;
       if (id >= limit) return kNoId;  // kIds too: nothing is clear
-      taken(ids, id, ids.set(id));
+      // Both hints are read before the bitmap's atomic store, after which the compiler would
+      // load them again. Taking first_ leaves second_ as the lowest clear id, or, when second_
+      // was not known, the first clear id above `id`; either way both hints become that id.
+      const std::size_t second = second_;
+      const std::size_t word_now = ids.set(id);
+      const std::size_t next = second != id ? second : lowest_clear_above(ids, id, word_now);
+      first_ = static_cast<Index>(next);
+      second_ = static_cast<Index>(next);
       return id;
     }
 
     [[gnu::always_inline]] void taken(const Bitmap& ids, std::size_t id,
                                       std::size_t word_now) noexcept {
       if (id == first_) {
-        if (second_ == first_) {
-          // Every id below `id` is set, so the lowest clear id now is the first one above it:
-          // in the same word when it has one (read from the register, not from memory just
-          // written), else found by a search from the next word.
-          const std::size_t above = ~word_now & (detail::kAllOnes << (id % kW));
-          second_ = static_cast<Index>(
-              above != 0 ? id / kW * kW + static_cast<std::size_t>(std::countr_zero(above))
-                         : ids.clear_from_or_end((id / kW + 1) * kW));
-        }
+        if (second_ == first_) second_ = static_cast<Index>(lowest_clear_above(ids, id, word_now));
         first_ = second_;
       } else if (id == second_) {
         second_ = first_;
@@ -98,6 +97,16 @@ struct LowestFirst {
     friend struct detail::TestAccess;
     using Index = typename Bitmap::Index;
     static constexpr std::size_t kW = detail::kWordBits;
+
+    // When every id below `id` is set, the lowest clear id after taking `id`: in the same word when
+    // it has one (read from `word_now`, the word as set() left it, not from memory), else found by
+    // a search from the next word; kIds when there is none.
+    [[gnu::always_inline]] static std::size_t lowest_clear_above(const Bitmap& ids, std::size_t id,
+                                                                 std::size_t word_now) noexcept {
+      const std::size_t above = ~word_now & (detail::kAllOnes << (id % kW));
+      return above != 0 ? id / kW * kW + static_cast<std::size_t>(std::countr_zero(above))
+                        : ids.clear_from_or_end((id / kW + 1) * kW);
+    }
 
     Index first_ = 0;
     Index second_ = 0;

@@ -44,13 +44,10 @@ class Spinlock {
     lock_contended();
   }
 
-  [[nodiscard]] bool try_lock() noexcept {
-    std::uint32_t expected = kFree;
-    // The relaxed look first keeps a failing try_lock from pulling the line in exclusive state;
-    // the acquire CAS then orders the critical section after the previous holder's unlock.
-    return word_.load(std::memory_order_relaxed) == kFree &&
-           word_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
-                                         std::memory_order_relaxed);
+  // lock()'s first try alone. acquire: as in lock(). To wait for the lock, call lock(), which
+  // spins reading the word; a loop of try_lock() would write the line on every try.
+  [[nodiscard, gnu::always_inline]] bool try_lock() noexcept {
+    return word_.exchange(kHeld, std::memory_order_acquire) == kFree;
   }
 
   // release: publishes the critical section to the next acquirer's acquire exchange or CAS.

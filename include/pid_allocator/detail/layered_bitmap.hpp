@@ -6,7 +6,7 @@
 
 #include "config.hpp"  // kNoId, kWordBits, kAllOnes
 
-#include <atomic>       // std::atomic: the words and the count
+#include <atomic>       // std::atomic: the bottom words
 #include <bit>          // std::countr_zero
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t
@@ -79,8 +79,10 @@ constexpr Geometry make_geometry(std::size_t bottom_words) noexcept {
 //   (2) count() equals the number of set bottom bits; padding bits are 0.
 // Writers (take, clear) must be serialised by the caller, so they use load + store rather than
 // read-modify-write. contains() and next_set() may run at any time, from any thread: they read
-// bottom words only (acquire, pairing with the writers' release stores). The summary layers are
-// read and written by serialised writers only. An all-zero object is the empty bitmap.
+// bottom words only (acquire, pairing with the writers' release stores), so only the bottom words
+// are atomic. The summary layers and the count are read and written by serialised callers only:
+// plain integers, which the compiler may keep in registers and update in place, where every
+// access to an atomic would be a fresh load or store. An all-zero object is the empty bitmap.
 // A lock-free policy (Scalable) uses the bottom layer alone instead, through atomic
 // read-modify-writes ("atomic access" below); the two ways are never mixed on one bitmap.
 template <std::size_t Words>
@@ -117,14 +119,11 @@ class LayeredBitmap {
     return index * kW + static_cast<std::size_t>(std::countr_zero(bits));
   }
 
-  // relaxed: a count read on its own orders nothing else.
-  [[nodiscard]] std::size_t count() const noexcept {
-    return count_.load(std::memory_order_relaxed);
-  }
+  // ---- serialised writers, and reads that run between them ----
+  // Relaxed loads of the bottom words suffice here: whatever serialises the writers orders them
+  // after every earlier write.
 
-  // ---- serialised writers, and searches that run between them ----
-  // Relaxed loads suffice here: whatever serialises the writers orders them after every earlier
-  // write.
+  [[nodiscard]] std::size_t count() const noexcept { return count_; }
 
   // Callers pass ids below kIds; the hint lets the compiler fold the summary indices (a word
   // of layer k is id / W^(k+1)) to constants where the layer has one word.
@@ -166,8 +165,7 @@ class LayeredBitmap {
         bottom(index).load(std::memory_order_relaxed) | (std::size_t{1} << (id % kW));
     // release: pairs with the acquire loads of contains() and next_set().
     bottom(index).store(now, std::memory_order_release);
-    count_.store(static_cast<Index>(count_.load(std::memory_order_relaxed) + 1),
-                 std::memory_order_relaxed);
+    ++count_;
     if constexpr (kLayers > 1) mark_full<1>(index, now == kAllOnes);
     return now;
   }
@@ -181,9 +179,8 @@ class LayeredBitmap {
     if (((before >> (id % kW)) & 1U) == 0) return false;
     // release: as in set().
     bottom(index).store(before & ~(std::size_t{1} << (id % kW)), std::memory_order_release);
-    count_.store(static_cast<Index>(count_.load(std::memory_order_relaxed) - 1),
-                 std::memory_order_relaxed);
-    if constexpr (kLayers > 1) mark_not_full<1>(index, before == kAllOnes);
+    --count_;
+    if constexpr (kLayers > 1) mark_not_full<1>(index);
     return true;
   }
 
@@ -254,7 +251,7 @@ class LayeredBitmap {
     if (count() != 0) return false;
     for (std::size_t k = 1; k < kLayers; ++k) {
       for (std::size_t i = 0; i < kGeo.words[k]; ++i) {
-        if (word(k, i).load(std::memory_order_relaxed) != 0) return false;
+        if (summary(k, i) != 0) return false;
       }
     }
     return true;
@@ -272,11 +269,11 @@ class LayeredBitmap {
         std::size_t expected = 0;
         for (std::size_t b = 0; b < kW && i * kW + b < kGeo.words[k - 1]; ++b) {
           const std::size_t child = i * kW + b;
-          if (is_full(k - 1, child, word(k - 1, child).load(std::memory_order_relaxed))) {
+          if (is_full(k - 1, child, read(k - 1, child))) {
             expected |= std::size_t{1} << b;
           }
         }
-        if (word(k, i).load(std::memory_order_relaxed) != expected) return false;
+        if (summary(k, i) != expected) return false;
       }
     }
     return true;
@@ -289,16 +286,17 @@ class LayeredBitmap {
   static constexpr Geometry kGeo = make_geometry(Words);
   static constexpr std::size_t kLayers = kGeo.layers;
 
-  // Every access to words_ goes through word(). The empty asm emits nothing; it names the size,
-  // so that no two sizes compile to identical code: g++ 12 merges identical code of different
-  // sizes (identical code folding) and then reports false -Warray-bounds in users' builds.
-  std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) noexcept {
+  // Every access to the words goes through bottom() or summary(). The empty asm emits nothing; it
+  // names the size, so that no two sizes compile to identical code: g++ 12 merges identical code
+  // of different sizes (identical code folding) and then reports false -Warray-bounds in users'
+  // builds.
+  std::size_t& summary(std::size_t layer, std::size_t index) noexcept {
     distinct_code();
-    return words_[kGeo.first[layer] + index];
+    return summary_[kGeo.first[layer] + index];
   }
-  const std::atomic<std::size_t>& word(std::size_t layer, std::size_t index) const noexcept {
+  const std::size_t& summary(std::size_t layer, std::size_t index) const noexcept {
     distinct_code();
-    return words_[kGeo.first[layer] + index];
+    return summary_[kGeo.first[layer] + index];
   }
   static void assume_id([[maybe_unused]] std::size_t id) noexcept {
 #if defined(__GNUC__)
@@ -310,9 +308,18 @@ class LayeredBitmap {
     __asm__("" ::"i"(Words));
 #endif
   }
-  std::atomic<std::size_t>& bottom(std::size_t index) noexcept { return word(0, index); }
+  std::atomic<std::size_t>& bottom(std::size_t index) noexcept {
+    distinct_code();
+    return bottom_[index];
+  }
   const std::atomic<std::size_t>& bottom(std::size_t index) const noexcept {
-    return word(0, index);
+    distinct_code();
+    return bottom_[index];
+  }
+  // Word `index` of any layer, for the searches and check() (serialised with the writers).
+  // relaxed: whatever serialises the writers orders this after every earlier write.
+  std::size_t read(std::size_t layer, std::size_t index) const noexcept {
+    return layer == 0 ? bottom(index).load(std::memory_order_relaxed) : summary(layer, index);
   }
 
   // One atomic claim of bit `bit` of `word`. acq_rel: release so that a thread seeing the bit set
@@ -339,8 +346,7 @@ class LayeredBitmap {
     const std::size_t index = pos / kW;
     if (index >= kGeo.words[K]) return kNoId;  // walked off the end of the layer
     const std::size_t below_pos = (std::size_t{1} << (pos % kW)) - 1;
-    const std::size_t taken =
-        word(K, index).load(std::memory_order_relaxed) | below_pos | padding(K, index);
+    const std::size_t taken = read(K, index) | below_pos | padding(K, index);
     if (taken != kAllOnes) {
       return descend<K>(index * kW + static_cast<std::size_t>(std::countr_zero(~taken)));
     }
@@ -359,7 +365,7 @@ class LayeredBitmap {
     if constexpr (K == 0) {
       return pos;
     } else {
-      const std::size_t bits = word(K - 1, pos).load(std::memory_order_relaxed);
+      const std::size_t bits = read(K - 1, pos);
       return descend<K - 1>(pos * kW + static_cast<std::size_t>(std::countr_zero(~bits)));
     }
   }
@@ -378,33 +384,31 @@ class LayeredBitmap {
   template <std::size_t K>
   void mark_full(std::size_t child, bool became_full) noexcept {
     const std::size_t index = word_of<K>(child);
-    const std::size_t now =
-        word(K, index).load(std::memory_order_relaxed) | (std::size_t{became_full} << (child % kW));
-    word(K, index).store(now, std::memory_order_relaxed);
+    const std::size_t now = summary(K, index) |= std::size_t{became_full} << (child % kW);
     if constexpr (K + 1 < kLayers) {
       if (is_full(K, index, now)) mark_full<K + 1>(index, true);
     }
   }
 
-  // Word `child` of layer K - 1 stopped being full, if `was_full`; branch-free at layer 1 for the
-  // reason given at mark_full(). If `was_full` is false, child's bit is already 0.
+  // Word `child` of layer K - 1 has a clear bit now, so its bit here is cleared whether or not it
+  // was set: no branch and no test of the word below. The layer above changes only when this word
+  // was full.
   template <std::size_t K>
-  void mark_not_full(std::size_t child, bool was_full) noexcept {
+  void mark_not_full(std::size_t child) noexcept {
     const std::size_t index = word_of<K>(child);
-    const std::size_t before = word(K, index).load(std::memory_order_relaxed);
-    word(K, index).store(before & ~(std::size_t{was_full} << (child % kW)),
-                         std::memory_order_relaxed);
+    const std::size_t before = summary(K, index);
+    summary(K, index) = before & ~(std::size_t{1} << (child % kW));
     if constexpr (K + 1 < kLayers) {
-      // If this word was not full, the layers above already say "not full". A full word here
-      // means child's bit was set, so was_full held.
-      if (is_full(K, index, before)) mark_not_full<K + 1>(index, true);
+      if (is_full(K, index, before)) mark_not_full<K + 1>(index);
     }
   }
 
   // The count first, then the words top layer first: the count and the summary words, which
   // every write touches, share the first cache line with whatever the owner keeps before them.
-  std::atomic<Index> count_{0};  // set bottom bits; written by writers, read by anyone
-  std::atomic<std::size_t> words_[kGeo.total_words]{};
+  static constexpr std::size_t kSummaryWords = kGeo.total_words - Words;
+  Index count_ = 0;  // set bottom bits
+  std::size_t summary_[kSummaryWords > 0 ? kSummaryWords : 1]{};
+  std::atomic<std::size_t> bottom_[Words]{};
 };
 
 }  // namespace pidalloc::detail
