@@ -165,6 +165,14 @@ class Report:
                    ["competitor"] + [f"{c:,} ids" for c in CAPACITIES], rows)
 
         # ---- targets ----
+        # One allocate + recycle against the reference port's, whose interface is raw ids: ours
+        # through raw ids (allocate_id + recycle) and through a Pid.
+        for cap in CAPACITIES:
+            port = self.ns("pair", "port", cap)
+            for comp, label, limit in (("ours_raw", "raw ids", 1.05), ("ours_lowest", "Pid", 1.2)):
+                ours = self.ns("pair", comp, cap)
+                self.check("hot path", ours / port if ours and port else None, limit, "<=",
+                           f"pair @ {cap:,}: {comp} ({label}) / port")
         speedup = {2048: 1.5, 65536: 5.0, 4194304: 100.0}
         for workload in ("churn50", "churn99"):
             for cap in CAPACITIES:
