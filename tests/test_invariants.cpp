@@ -36,7 +36,8 @@ struct TestAccess {
       pids.state_.search_from_ = from;
     }
   }
-  // VersionedPidAllocator: how many times `id` has been freed (its generation minus one).
+  // VersionedPidAllocator: how many times `id` has been freed (its generation minus one); under
+  // Scalable its sequence counter (even: free, odd: live; generation counter / 2 + 1).
   template <class Allocator>
   static std::atomic_ref<std::uint32_t> frees(Allocator& pids, std::size_t id) {
     return pids.tracker_.count(id);
@@ -174,4 +175,33 @@ TEST_CASE("check_invariants covers Scalable's state: hints in range, summaries a
     TestAccess::count(*pids) = 200;
     CHECK_FALSE(pids->check_invariants());
   }
+}
+
+TEST_CASE("Scalable generations wrap from 2^31 to 1; an odd counter of a free id is corruption",
+          "[invariants]") {
+  pidalloc::VersionedPidAllocator<1, pidalloc::Spinlock, pidalloc::Scalable<>> pids;
+  // Id 9's counter is 2^32 - 2: free, its next lifetime generation 2^31, the last before the wrap.
+  TestAccess::frees(pids, 9).store(0xFFFF'FFFEU);
+  REQUIRE(pids.check_invariants());
+  REQUIRE(pids.allocate_id_at(9) == 9);
+  const pidalloc::PidRef a = pids.ref_of(9);
+  CHECK(a.generation() == 0x8000'0000U);
+  CHECK(pids.is_current(a));
+  REQUIRE(pids.recycle(a));
+  CHECK(TestAccess::frees(pids, 9).load() == 0);  // wrapped, even: free
+  REQUIRE(pids.allocate_id_at(9) == 9);
+  const pidalloc::PidRef b = pids.ref_of(9);
+  CHECK(b.generation() == 1);
+  CHECK(pids.is_current(b));
+  CHECK_FALSE(pids.is_current(a));
+  CHECK_FALSE(pids.recycle(a));
+  CHECK(pids.check_invariants());
+  // An odd counter says live, but the bit is clear: check_invariants() sees it at any time.
+  TestAccess::frees(pids, 3).store(5);
+  CHECK_FALSE(pids.check_invariants());
+  TestAccess::frees(pids, 3).store(6);  // even with the bit clear: a free id, fine
+  CHECK(pids.check_invariants());
+  CHECK(pids.ref_of(3).empty());
+  CHECK(pids.recycle(b));
+  CHECK(pids.empty());
 }

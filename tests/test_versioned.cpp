@@ -1,6 +1,7 @@
 // VersionedPidAllocator and PidRef: lifetimes, stale refs after reuse, recycle by ref, the integer
 // form, the empty ref, constinit zero-initialisation, and (tag [concurrency], run under
-// ThreadSanitizer) readers on other threads that must never see a stale ref reported current.
+// ThreadSanitizer) readers on other threads that must never see a stale ref reported current,
+// under a lock and under Scalable (whose own tests are in test_versioned_scalable.cpp).
 // The generation wrap is tested in test_invariants.cpp, which owns detail::TestAccess.
 #include <pid_allocator/hosted.hpp>
 #include <pid_allocator/pid_allocator.hpp>
@@ -344,4 +345,10 @@ TEST_CASE("no thread sees a stale ref current (lowest-first: the same ids again 
 TEST_CASE("no thread sees a stale ref current (cyclic, std::mutex)", "[concurrency][versioned]") {
   VersionedPidAllocator<1, std::mutex, pidalloc::Cyclic<0>> pids;
   stale_refs_never_current(pids, 3, 2, 1000);
+}
+
+TEST_CASE("no thread sees a stale ref current (Scalable: no lock at all)",
+          "[concurrency][versioned][scalable]") {
+  VersionedPidAllocator<1, pidalloc::Spinlock, pidalloc::Scalable<>> pids;
+  stale_refs_never_current(pids, 4, 2, 3000);
 }

@@ -22,21 +22,22 @@
 #include "policies.hpp"               // LowestFirst, Cyclic, RandomCyclic
 #include "scalable.hpp"               // Scalable
 #include "spinlock.hpp"               // Spinlock, BasicLockable
-#include "versioned.hpp"              // PidRef, detail::GenerationTracker
+#include "versioned.hpp"              // PidRef, detail::GenerationTracker, AtomicGenerationTracker
 
 #include <atomic>       // std::atomic: the limit
-#include <concepts>     // std::convertible_to
+#include <concepts>     // std::convertible_to, std::same_as
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint64_t
-#include <type_traits>  // std::is_same_v
+#include <type_traits>  // std::is_same_v, std::conditional_t
 
 namespace pidalloc {
 
 namespace detail {
 
-// What a tracker is: the allocator calls taken(id) after every successful take (allocate*,
-// allocate_id*) and freed(id) after every free (recycle, a Pid's reset or destruction), both with
-// its lock held and the id's bit already changed; check() joins check_invariants().
+// What a tracker is, under a locked policy: the allocator calls taken(id) after every successful
+// take (allocate*, allocate_id*) and freed(id) after every free (recycle, a Pid's reset or
+// destruction), both with its lock held and the id's bit already changed; check() joins
+// check_invariants().
 template <class T>
 concept IdTracker = requires(T& tracker, const T& ctracker, std::size_t id) {
   { tracker.taken(id) }
@@ -44,6 +45,29 @@ concept IdTracker = requires(T& tracker, const T& ctracker, std::size_t id) {
   { tracker.freed(id) }
   noexcept;
   { ctracker.check() }
+  noexcept->std::convertible_to<bool>;
+};
+
+// Whether a tracker's hooks run without the lock: a compile-time property of its type, as
+// kLockFreePolicy is of a policy's.
+template <class T>
+inline constexpr bool kLockFreeTracker = requires {
+  requires T::kLockFree;
+};
+
+// What a tracker is, under a lock-free policy (Scalable), where no lock orders its hooks against
+// the bit changes, so the hooks themselves decide the order: taken(id) after the call's atomic
+// claim of id's bit has won it; end(id) before a free, true when this call ended the id's lifetime,
+// and only then does the allocator clear the bit, so that the tracker, not the bit, picks the one
+// winner of racing frees; check(bitmap) joins check_invariants(), which may run beside allocations.
+template <class T, class Bitmap>
+concept LockFreeIdTracker = kLockFreeTracker<T> &&
+    requires(T& tracker, const T& ctracker, const Bitmap& bitmap, std::size_t id) {
+  { tracker.taken(id) }
+  noexcept;
+  { tracker.end(id) }
+  noexcept->std::same_as<bool>;
+  { ctracker.check(bitmap) }
   noexcept->std::convertible_to<bool>;
 };
 
@@ -72,7 +96,9 @@ struct NoTracker {
 // lock: the policy claims and frees bits with atomic read-modify-writes, and only set_limit() and
 // check_invariants() still take the lock (which then orders nothing but them). Each member
 // chooses its path with `if constexpr (kLockFree)`, so the other policies' code is exactly what it
-// is without that branch.
+// is without that branch. A tracker there is a LockFreeIdTracker: taken(id) after the policy's
+// claim won, and end(id) before the policy's free, which runs only when end() said this call
+// ended the lifetime.
 template <std::size_t Order, class Lock, class Policy, class Tracker>
 class AllocatorCore : private PidOwner {
   using Bitmap = LayeredBitmap<Order>;
@@ -87,12 +113,13 @@ class AllocatorCore : private PidOwner {
                 "PidAllocator<Order, Lock, Policy>: Policy must be an allocation policy "
                 "(pidalloc::LowestFirst, Cyclic<Floor>, RandomCyclic<Floor, MaxSkip, Seed>, "
                 "Scalable<CpuHint>)");
-  static_assert(IdTracker<Tracker>);
   static constexpr bool kTracks = !std::is_same_v<Tracker, NoTracker>;
-  // A tracker's hooks run under the lock, which a lock-free policy never takes.
-  static_assert(!(kTracks && kLockFree),
-                "VersionedPidAllocator does not support Scalable yet: its generations are "
-                "bumped under the lock");
+  // A locked tracker's hooks rely on the lock, which a lock-free policy never takes; a lock-free
+  // tracker's rely on being called around the bit change as LockFreeIdTracker says.
+  static_assert(!kTracks || (kLockFree ? LockFreeIdTracker<Tracker, Bitmap>
+                                       : IdTracker<Tracker> && !kLockFreeTracker<Tracker>),
+                "AllocatorCore: a lock-free policy needs a lock-free tracker "
+                "(AtomicGenerationTracker), a locked policy a locked one (GenerationTracker)");
 
  public:
   using policy_type = Policy;
@@ -121,7 +148,11 @@ class AllocatorCore : private PidOwner {
   // free it with recycle().
   [[nodiscard, gnu::always_inline]] std::size_t allocate_id() noexcept {
     if constexpr (kLockFree) {
-      return state_.take_next(bitmap_, limit());
+      const std::size_t id = state_.take_next(bitmap_, limit());
+      if constexpr (kTracks) {
+        if (id != kNoId) tracker_.taken(id);
+      }
+      return id;
     } else {
       LockGuard<Lock> locked{lock_};
       const std::size_t id = state_.take_next(bitmap_, limit());
@@ -137,7 +168,11 @@ class AllocatorCore : private PidOwner {
   [[nodiscard]] std::size_t allocate_id_at(std::size_t id) noexcept {
     if (id >= capacity()) return kNoId;
     if constexpr (kLockFree) {
-      return id < limit() && state_.take_at(bitmap_, id) ? id : kNoId;
+      const bool won = id < limit() && state_.take_at(bitmap_, id);
+      if constexpr (kTracks) {
+        if (won) tracker_.taken(id);
+      }
+      return won ? id : kNoId;
     } else {
       LockGuard<Lock> locked{lock_};
       if (id >= limit() || bitmap_.is_set(id)) return kNoId;
@@ -157,7 +192,11 @@ class AllocatorCore : private PidOwner {
     if (min >= max || min >= capacity()) return kNoId;
     if constexpr (kLockFree) {
       const std::size_t end = max < limit() ? max : limit();
-      return min < end ? state_.take_in(bitmap_, min, end) : kNoId;
+      const std::size_t id = min < end ? state_.take_in(bitmap_, min, end) : kNoId;
+      if constexpr (kTracks) {
+        if (id != kNoId) tracker_.taken(id);
+      }
+      return id;
     } else {
       LockGuard<Lock> locked{lock_};
       const std::size_t end = max < limit() ? max : limit();
@@ -175,7 +214,7 @@ class AllocatorCore : private PidOwner {
   [[gnu::always_inline]] bool recycle(std::size_t id) noexcept {
     if (id >= capacity()) return false;
     if constexpr (kLockFree) {
-      return state_.give_back(bitmap_, id);
+      return free_lock_free(id);
     } else {
       LockGuard<Lock> locked{lock_};
       return free_locked(id);
@@ -268,12 +307,16 @@ class AllocatorCore : private PidOwner {
   // Checks the bitmap's, the policy's and the tracker's invariants and the limit (and, where
   // handles are counted, that no more Pids are live than ids). A debug aid for tests and fuzzers:
   // takes the lock and reads every word, O(capacity / W). Under Scalable the policy checks the
-  // bitmap (what it checks holds at every moment, so the check may run beside allocations), and
-  // the handle count is not compared with size(): without a lock stopping allocations, the two
-  // cannot be read at one moment.
+  // bitmap and the tracker (VersionedPidAllocator) its counters against the bits (what each checks
+  // holds at every moment, so the check may run beside allocations), and the handle count is not
+  // compared with size(): without a lock stopping allocations, the two cannot be read at one
+  // moment.
   [[nodiscard]] bool check_invariants() const noexcept {
     LockGuard<Lock> locked{lock_};
     if constexpr (kLockFree) {
+      if constexpr (kTracks) {
+        if (!tracker_.check(bitmap_)) return false;
+      }
       return state_.check(bitmap_) && limit_gap_.load(std::memory_order_relaxed) <= capacity();
     } else {
       if (!bitmap_.check() || !state_.check(bitmap_) || !tracker_.check()) return false;
@@ -305,11 +348,23 @@ class AllocatorCore : private PidOwner {
     return true;
   }
 
+  // A free under a lock-free policy: the tracker first decides whether this call ends the
+  // lifetime (see AtomicGenerationTracker), then the policy clears the bit.
+  [[gnu::always_inline]] bool free_lock_free(std::size_t id) noexcept {
+    if constexpr (kTracks) {
+      if (!tracker_.end(id)) return false;
+    }
+    return state_.give_back(bitmap_, id);
+  }
+
   // A Pid's way back in, for every tracker: a Pid's reset ends a lifetime as recycle() does.
   static void recycle_handle(PidOwner& owner, std::size_t id) noexcept {
     auto& self = static_cast<AllocatorCore&>(owner);
     self.count_handle(-1);
     if constexpr (kLockFree) {
+      if constexpr (kTracks) {
+        if (!self.tracker_.end(id)) return;  // see free_lock_free()
+      }
       self.state_.give_back(self.bitmap_, id);
     } else if constexpr (requires { self.lock_.try_lock(); }) {
       // With the waiting in a tail call, this function calls nothing on its usual path, so it
@@ -339,6 +394,13 @@ class AllocatorCore : private PidOwner {
   [[no_unique_address]] Tracker tracker_{};
 };
 
+// VersionedPidAllocator's tracker: the generations moved under the lock, or, under a lock-free
+// policy, by atomic read-modify-writes of their own.
+template <std::size_t Order, class Policy>
+using GenerationsFor =
+    std::conditional_t<kLockFreePolicy<Policy>, AtomicGenerationTracker<LayeredBitmap<Order>::kIds>,
+                       GenerationTracker<LayeredBitmap<Order>::kIds>>;
+
 }  // namespace detail
 
 // PidAllocator<Order, Lock, Policy>: the ids [0, Order * W), W = bits in std::size_t, handed out
@@ -353,16 +415,17 @@ class PidAllocator : public detail::AllocatorCore<Order, Lock, Policy, detail::N
 // VersionedPidAllocator<Order, Lock, Policy>: a PidAllocator that also tells a stale id from a
 // current one. Each time an id is freed (recycle, recycle(PidRef), a Pid's reset or destruction)
 // its generation moves on, so a PidRef taken before, naming that lifetime, is never current again
-// (until the same id has been freed 2^32 - 1 more times: see detail::GenerationTracker). It costs
-// 4 bytes per id (16 MiB at 4,194,304 ids), all zero at first, and one more store per free.
+// (until the same id has been freed 2^32 - 1 more times, 2^31 under Scalable: see
+// detail::GenerationTracker and detail::AtomicGenerationTracker). It costs 4 bytes per id (16 MiB
+// at 4,194,304 ids), all zero at first, and one more store per free (under Scalable: one store
+// per allocation and a compare-exchange per free, and every member stays lock-free).
 // Every PidAllocator member is here with the same meaning; Pid is the same handle type.
 template <std::size_t Order, class Lock = Spinlock, class Policy = LowestFirst>
 class VersionedPidAllocator
-    : public detail::AllocatorCore<Order, Lock, Policy,
-                                   detail::GenerationTracker<detail::LayeredBitmap<Order>::kIds>> {
-  using Core = detail::AllocatorCore<Order, Lock, Policy,
-                                     detail::GenerationTracker<detail::LayeredBitmap<Order>::kIds>>;
-  using Tracker = detail::GenerationTracker<detail::LayeredBitmap<Order>::kIds>;
+    : public detail::AllocatorCore<Order, Lock, Policy, detail::GenerationsFor<Order, Policy>> {
+  using Core = detail::AllocatorCore<Order, Lock, Policy, detail::GenerationsFor<Order, Policy>>;
+  using Tracker = detail::GenerationsFor<Order, Policy>;
+  static constexpr bool kLockFree = detail::kLockFreePolicy<Policy>;
   static_assert(
       Tracker::kFitsInRef,
       "VersionedPidAllocator: at most 2^32 ids, so that an id fits in a PidRef's 32 id bits");
@@ -375,44 +438,60 @@ class VersionedPidAllocator
 
   // The ref of the id's current lifetime; an empty ref when the id is not allocated (or is out of
   // range). Lock-free: reads the generation, the bit, and the generation again, and retries
-  // while the id is being freed and taken again under it; the answer was true at some moment
-  // during the call. Take it while holding the id (its Pid, or before recycling its integer) to
-  // name the lifetime you hold.
+  // while the id is being freed and taken again under it (under Scalable: one load of the
+  // counter, empty also while a take or free of the id is in flight); the answer was true at
+  // some moment during the call. Take it while holding the id (its Pid, or before recycling its
+  // integer) to name the lifetime you hold.
   [[nodiscard]] PidRef ref_of(std::size_t id) const noexcept {
     if (id >= capacity()) return PidRef{};
-    for (;;) {
-      // Both acquire (GenerationTracker): the first makes the bit read below see the end of the
-      // previous lifetime; the bit's acquire makes the second see the count its lifetime began
-      // with. Equal counts around a set bit: the bit belongs to that lifetime.
-      const PidRef before = this->tracker_.lifetime(id);
-      if (!this->bitmap_.contains(id)) return PidRef{};
-      if (this->tracker_.lifetime(id) == before) return before;
+    if constexpr (kLockFree) {
+      return this->tracker_.current(id);  // the counter alone: see AtomicGenerationTracker
+    } else {
+      for (;;) {
+        // Both acquire (GenerationTracker): the first makes the bit read below see the end of the
+        // previous lifetime; the bit's acquire makes the second see the count its lifetime began
+        // with. Equal counts around a set bit: the bit belongs to that lifetime.
+        const PidRef before = this->tracker_.lifetime(id);
+        if (!this->bitmap_.contains(id)) return PidRef{};
+        if (this->tracker_.lifetime(id) == before) return before;
+      }
     }
   }
 
   // true while the lifetime that `ref` names lasts: from the allocation that began it until the
   // id is freed. Once that free happens before the call (in any thread), false, also after the id
   // is allocated again; false for an empty ref and for a ref of an id out of range. A true answer
-  // may be stale at once unless the caller holds the id (its Pid). Lock-free: two acquire loads.
+  // may be stale at once unless the caller holds the id (its Pid). Lock-free: two acquire loads
+  // (under Scalable one).
   [[nodiscard]] bool is_current(PidRef ref) const noexcept {
     const std::size_t id = ref.id();
     if (id >= capacity()) return false;  // kNoId too: the empty ref
-    // The generation first, then the bit (GenerationTracker's memory order): a set bit read after
-    // a matching generation belongs to that lifetime or a later one, so that lifetime was current
-    // at some moment between the two loads.
-    return this->tracker_.lifetime(id) == ref && this->bitmap_.contains(id);
+    if constexpr (kLockFree) {
+      return this->tracker_.is_current(ref);  // the counter alone: see AtomicGenerationTracker
+    } else {
+      // The generation first, then the bit (GenerationTracker's memory order): a set bit read
+      // after a matching generation belongs to that lifetime or a later one, so that lifetime was
+      // current at some moment between the two loads.
+      return this->tracker_.lifetime(id) == ref && this->bitmap_.contains(id);
+    }
   }
 
   // Frees the id only while the lifetime that `ref` names is current: checks and frees under one
-  // lock acquisition, so no other thread can free and take the id in between. false, changing
-  // nothing, for a stale or empty ref. Freeing a lifetime that a live Pid still owns is a contract
-  // violation, as with recycle(id).
+  // lock acquisition (under Scalable, one compare-exchange of the id's counter from the ref's
+  // value), so no other thread can free and take the id in between. false, changing nothing, for
+  // a stale or empty ref. Freeing a lifetime that a live Pid still owns is a contract violation,
+  // as with recycle(id).
   bool recycle(PidRef ref) noexcept {
     const std::size_t id = ref.id();
     if (id >= capacity()) return false;
-    detail::LockGuard<Lock> locked{this->lock_};
-    if (!this->bitmap_.is_set(id) || this->tracker_.ref_locked(id) != ref) return false;
-    return this->free_locked(id);
+    if constexpr (kLockFree) {
+      // The compare-exchange's winner, and only it, clears the bit.
+      return this->tracker_.end(ref) && this->state_.give_back(this->bitmap_, id);
+    } else {
+      detail::LockGuard<Lock> locked{this->lock_};
+      if (!this->bitmap_.is_set(id) || this->tracker_.ref_locked(id) != ref) return false;
+      return this->free_locked(id);
+    }
   }
 };
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A short soak (tests/soak/soak.cpp): 4 threads per core churn eight shared allocators while an
+# A short soak (tests/soak/soak.cpp): 4 threads per core churn nine shared allocators while an
 # ownership table watches for an id held twice; then the final audit. Three runs:
 #   g++ -O2 for PIDALLOC_SOAK_SECONDS (default 20);
 #   clang++ with ThreadSanitizer for 10 s;

@@ -27,10 +27,15 @@ struct KernelCpu {
   static std::size_t cpu() noexcept { return 0; }
 };
 constinit pidalloc::PidAllocator<kOrder, KernelLock, pidalloc::Scalable<KernelCpu>> bss_scalable;
+// Generations that move without a lock: the same 4 bytes per id, all zero at first.
+constinit pidalloc::VersionedPidAllocator<kOrder, KernelLock, pidalloc::Scalable<KernelCpu>>
+    bss_versioned_scalable;
 
 // Uses each one, so that nothing is optimised away.
 std::size_t use_all() noexcept {
   return bss_lowest_first.allocate_id() + bss_linux_like.allocate_id() + bss_cyclic.allocate_id() +
          bss_random.allocate_id() + bss_kernel_lock.allocate_id() + bss_scalable.allocate_id() +
-         static_cast<std::size_t>(bss_versioned.is_current(bss_versioned.ref_of(1)));
+         static_cast<std::size_t>(bss_versioned.is_current(bss_versioned.ref_of(1))) +
+         static_cast<std::size_t>(bss_versioned_scalable.recycle(
+             bss_versioned_scalable.ref_of(bss_versioned_scalable.allocate_id())));
 }

@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
   -c "$root/tests/freestanding/bss_allocators.cpp" -o "$work/bss.o"
 nm -S "$work/bss.o" | awk '$NF ~ /^bss_/' >"$work/symbols.txt"
 count=$(wc -l <"$work/symbols.txt")
-[ "$count" -eq 7 ] || { echo "FAILED: expected 7 allocators, nm lists $count:"; cat "$work/symbols.txt"; exit 1; }
+[ "$count" -eq 8 ] || { echo "FAILED: expected 8 allocators, nm lists $count:"; cat "$work/symbols.txt"; exit 1; }
 if awk '$3 != "B" && $3 != "b" { bad = 1; print } END { exit !bad }' "$work/symbols.txt"; then
   echo "FAILED ($cxx $*): the allocators above are not in .bss"; exit 1
 fi

@@ -2,7 +2,8 @@
 // summary word with padding bits, three layers) and a policy type from a fixed set per Order
 // (LowestFirst; Cyclic<Floor> for floors at 0, 1, past a word, in the middle, just below and at
 // capacity and at 300; RandomCyclic<Floor, MaxSkip, Seed> for skips 0, 1, 7, 64, 1000000 and
-// 2^32 - 1, over a few floors; Scalable with 64, 4 and 1 hints and a core number the input sets),
+// 2^32 - 1, over a few floors; Scalable with 64, 4 and 1 hints and a core number the input sets;
+// VersionedPidAllocator under a few of them, Scalable among them),
 // then decode into a sequence of operations applied both to
 // pidalloc::PidAllocator and to a deliberately naive model (sorted std::sets of the live and the
 // free ids, plus the cyclic cursor and whether the random skip is on). Any disagreement, or
@@ -396,16 +397,18 @@ class Harness {
     }
   }
 
-  // A kept ref, or a made-up one: a kept ref's id with another generation, or an id and a small
-  // generation from the input. A ref's generation is, as documented, which lifetime of its id it
-  // names (counted from 1; the fuzzer never gets near the wrap at 2^32 - 1).
+  // A kept ref, or a made-up one: a kept ref's id with another generation (sometimes 2^31 more,
+  // which under Scalable, whose generations wrap at 2^31, names no lifetime at all), or an id and
+  // a small generation from the input. A ref's generation is, as documented, which lifetime of its
+  // id it names (counted from 1; the fuzzer never gets near the wrap).
   TakenRef pick_ref() {
     const std::uint8_t how = in_.u8();
     if (!refs_.empty() && how % 4 < 2) return refs_[in_.u8() % refs_.size()];
     std::uint64_t bits = 0;
     if (!refs_.empty() && how % 4 == 2) {
       const TakenRef& kept = refs_[in_.u8() % refs_.size()];
-      bits = kept.ref.bits() + (std::uint64_t{in_.u8() % 3U} << 32);
+      bits = kept.ref.bits() + (std::uint64_t{in_.u8() % 3U} << 32) +
+             ((how & 8U) != 0 ? std::uint64_t{1} << 63 : 0);
     } else {
       bits = std::uint64_t{in_.u8() % 4U} << 32 | (pick_id() & 0xFFFF'FFFFU);
     }
@@ -768,11 +771,12 @@ struct PoliciesFor {
 
 // VersionedPidAllocator shares every policy's code with PidAllocator; its own part is the
 // lifetimes, so a few policies suffice: lowest-first (which reuses an id at once), cyclic with and
-// without a floor (reuse only after a wrap), and random skips.
+// without a floor (reuse only after a wrap), random skips, and Scalable, whose lifetimes have a
+// tracker of their own (detail::AtomicGenerationTracker) with the same answers.
 template <std::size_t Order>
 struct VersionedPoliciesFor {
   using type = PolicyList<pidalloc::LowestFirst, pidalloc::Cyclic<0>, pidalloc::Cyclic<300>,
-                          pidalloc::RandomCyclic<2, 7, 0x5EED>>;
+                          pidalloc::RandomCyclic<2, 7, 0x5EED>, pidalloc::Scalable<FuzzCpu, 4>>;
 };
 
 template <std::size_t Order, bool Versioned, class... Policies>

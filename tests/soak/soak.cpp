@@ -1,4 +1,4 @@
-// Soak: many more threads than cores churn eight shared allocators for a given time, so that lock
+// Soak: many more threads than cores churn nine shared allocators for a given time, so that lock
 // holders are preempted mid-operation: one per policy type (LowestFirst three layers deep,
 // Cyclic<100> with a partial summary word, RandomCyclic<2, 7> with only 64 ids), one that is used
 // through plain integer ids (allocate_id, allocate_id_at, allocate_id_in, recycle) and through
@@ -9,10 +9,11 @@
 // published after recycling its id ever reads current again; and two Scalable allocators, which
 // take no lock on allocate and recycle: one with the default hint (a number per thread), one used
 // through integer ids with a hint that names a different core on almost every call (a wrong hint
-// must cost speed only). An ownership table records, for every id, which thread believes it owns
-// it; a second claim on an id that is already owned is the double hand-out this program exists to
-// catch. At the end the allocators must agree exactly with the table, and then give every id back
-// out once more (nothing lost).
+// must cost speed only); and a VersionedPidAllocator under Scalable, whose generations move without
+// a lock, with the first versioned arena's checks. An ownership table records, for every id, which
+// thread believes it owns it; a second claim on an id that is already owned is the double hand-out
+// this program exists to catch. At the end the allocators must agree exactly with the table, and
+// then give every id back out once more (nothing lost).
 //
 // Usage: soak [--seconds=S] [--threads=N] [--seed=X]
 //   S defaults to 10, N to 4 x std::thread::hardware_concurrency(). Exit status 0 only when every
@@ -634,6 +635,10 @@ int main(int argc, char** argv) {
   arenas.push_back(std::make_unique<ArenaOf<2, pidalloc::Scalable<WanderingCpu, 4>>>(
       "Scalable<wrong hint> <2> int ids"));
   arenas.back()->by_raw_ids = true;
+  // Lifetimes without a lock: the counters move by compare-exchange, and recycle(PidRef) races
+  // the other threads' frees and claims of the same 128 ids (64 with 32-bit words).
+  arenas.push_back(
+      std::make_unique<ArenaOf<2, pidalloc::Scalable<>, true>>("Versioned Scalable <2>"));
 
   std::vector<Worker> workers(threads);
   for (std::size_t t = 0; t < workers.size(); ++t) {

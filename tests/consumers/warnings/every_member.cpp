@@ -292,6 +292,9 @@ void exercise_policies() {
         "Versioned Cyclic<wrap_floor>");
     exercise<Order, Lock, Random, wrap_floor, true>("Versioned RandomCyclic");
     exercise<Order, Lock, pidalloc::Scalable<FixedCpu, 2>>("Scalable<FixedCpu, 2>");
+    // Scalable's lifetimes have a tracker of their own (detail::AtomicGenerationTracker).
+    exercise<Order, Lock, pidalloc::Scalable<FixedCpu, 2>, 0, true>(
+        "Versioned Scalable<FixedCpu, 2>");
   }
 }
 
@@ -324,6 +327,8 @@ constinit pidalloc::VersionedPidAllocator<65536, pidalloc::Spinlock, pidalloc::C
     g_constinit_versioned;
 constinit pidalloc::PidAllocator<3, pidalloc::Spinlock, pidalloc::Scalable<FixedCpu>>
     g_constinit_scalable;
+constinit pidalloc::VersionedPidAllocator<3, pidalloc::Spinlock, pidalloc::Scalable<FixedCpu>>
+    g_constinit_versioned_scalable;
 
 }  // namespace
 
@@ -346,6 +351,16 @@ int main() {
     const Context ctx{3, "Spinlock", "constinit scalable"};
     const Pid p = g_constinit_scalable.allocate();
     CHECK(p && g_constinit_scalable.contains(p.get()) && g_constinit_scalable.check_invariants());
+  }
+  {
+    const Context ctx{3, "Spinlock", "constinit versioned scalable"};
+    Pid p = g_constinit_versioned_scalable.allocate();
+    const PidRef ref = g_constinit_versioned_scalable.ref_of(p.get());
+    CHECK(p && ref.id() == p.get() && g_constinit_versioned_scalable.is_current(ref));
+    p.reset();
+    CHECK(!g_constinit_versioned_scalable.is_current(ref));
+    CHECK(g_constinit_versioned_scalable.empty() &&
+          g_constinit_versioned_scalable.check_invariants());
   }
   exercise_locks<pidalloc::Spinlock, std::mutex, TestAndSetLock>();
 #if defined(__cpp_lib_format)
