@@ -362,10 +362,7 @@ class AllocatorCore : private PidOwner {
     auto& self = static_cast<AllocatorCore&>(owner);
     self.count_handle(-1);
     if constexpr (kLockFree) {
-      if constexpr (kTracks) {
-        if (!self.tracker_.end(id)) return;  // see free_lock_free()
-      }
-      self.state_.give_back(self.bitmap_, id);
+      self.free_lock_free(id);
     } else if constexpr (requires { self.lock_.try_lock(); }) {
       // With the waiting in a tail call, this function calls nothing on its usual path, so it
       // saves no registers: the one indirect call of a Pid's reset stays that cheap.
