@@ -83,5 +83,5 @@ for run in "${runs[@]}"; do
 done
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
-echo "families: $passed passed, $failed failed, $skipped tests skipped"
+echo "families: $passed passed, $failed failed, $skipped tests skipped ($SECONDS s in all)"
 [ $failed -eq 0 ] && [ $passed -gt 0 ]
