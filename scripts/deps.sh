@@ -2,8 +2,9 @@
 # Installs Debian packages only when they are missing, so reruns of CI are fast.
 # Usage: scripts/deps.sh pkg...                      from the machine's configured archive
 #        scripts/deps.sh --backports pkg...          from <release>-backports (Catch2 v3 is only there)
-#        scripts/deps.sh --source DIR SRC/SUITE      downloads a source package into DIR (the Catch2
-#                                                    sources for the -m32 and cross-built suites)
+#        scripts/deps.sh --catch2-source             unpacks Debian's Catch2 3.7.1 source package into
+#                                                    build/catch2-src/Catch2-3.7.1 once (the -m32,
+#                                                    cross and mingw presets compile Catch2 from it)
 # Backports and sources come through a private sources list and state dir, so the machine's apt
 # configuration is left alone. That list names no archive of its own: it uses the Debian mirror
 # (URI, suite, signing key) that the machine's own sources list already uses.
@@ -96,12 +97,19 @@ private_apt() {
 }
 
 case "${1:-}" in
-  --source)
-    dir=$2 package=$3
-    mkdir -p "$dir"
+  --catch2-source)
+    # The version Debian's libcatch2-dev has, from <release>-backports; the presets name the tree.
+    version=3.7.1
+    cache="$(cd "$(dirname "$0")/.." && pwd)/build/catch2-src"
+    [ ! -f "$cache/Catch2-$version/extras/catch_amalgamated.cpp" ] || exit 0
+    mkdir -p "$cache"
     private_apt
-    # --download-only: no dpkg-dev needed; the caller unpacks the upstream tarball it wants.
-    (cd "$dir" && $SUDO apt-get "${private[@]}" source --download-only -qq "$package")
+    # --download-only: no dpkg-dev needed; only the upstream tarball is unpacked.
+    (cd "$cache" && $SUDO apt-get "${private[@]}" source --download-only -qq "catch2/$suite-backports")
+    tarball="$cache/catch2_$version.orig.tar.gz"
+    [ -f "$tarball" ] || { echo "deps.sh: $tarball not fetched (version changed?)" >&2; exit 1; }
+    rm -rf "$cache/Catch2-$version"
+    tar -xzf "$tarball" -C "$cache"
     exit 0 ;;
   --backports) backports=1; shift ;;
   *) backports=0 ;;

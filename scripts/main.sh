@@ -6,9 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh cmake g++ make
 mkdir -p build
 echo "=== examples"
-cmake -S . -B build/examples -DCMAKE_BUILD_TYPE=Release -DPIDALLOC_BUILD_TESTS=OFF >build/examples.configure.log 2>&1 \
-  || { cat build/examples.configure.log; exit 1; }
-cmake --build build/examples -j "$(nproc)" >build/examples.build.log 2>&1 || { cat build/examples.build.log; exit 1; }
+cmake --preset examples >build/examples.configure.log 2>&1 || { cat build/examples.configure.log; exit 1; }
+cmake --build --preset examples >build/examples.build.log 2>&1 || { cat build/examples.build.log; exit 1; }
 echo "--- process_table (hosted)"
 ./build/examples/examples/process_table
 echo "--- kernel (examples/kernel: i386 multiboot kernel booted under QEMU; serial output below)"

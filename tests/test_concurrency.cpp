@@ -1,5 +1,5 @@
 // Threads hammer one allocator; an atomic ownership table proves that no id is ever held by two
-// handles at once. Run under ThreadSanitizer by scripts/test-steps (tag [concurrency]).
+// handles at once. Run under ThreadSanitizer by the tsan presets (tag [concurrency]).
 #include <pid_allocator/pid_allocator.hpp>
 
 #include "ownership_churn.hpp"

@@ -21,8 +21,10 @@ mkdir -p "$out"
 flags=(-std=c++20 -O2 -g -ffreestanding -fno-exceptions -fno-rtti -nostdlib -fno-stack-protector
        -fno-pic -fno-threadsafe-statics -fno-asynchronous-unwind-tables
        -mno-mmx -mno-sse -mno-sse2
-       -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror
        -I "$root/include")
+# The strict warning set, from its one spelling (cmake/Warnings.cmake).
+read -r -a warnings <<<"$(cmake -P "$root/cmake/Warnings.cmake")"
+flags+=("${warnings[@]}")
 case "$target" in
   i386)   gcc_arch=(-m32); clang_arch=(--target=i686-elf) ;;
   x86_64) gcc_arch=(-m64 -mcmodel=kernel -mno-red-zone)

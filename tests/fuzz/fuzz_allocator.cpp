@@ -15,7 +15,7 @@
 //   -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt tests/fuzz/fuzz_allocator.cpp
 //   -o fuzz_allocator
 // Run: ./fuzz_allocator -max_total_time=600 work-corpus tests/fuzz/corpus
-// (scripts/test-steps/25-fuzz.sh does both.)
+// (The CTest tests fuzz.replay and fuzz.run do both.)
 #include <pid_allocator/pid_allocator.hpp>
 
 #include <algorithm>

@@ -11,7 +11,7 @@
 //               search wraps once the cursor has passed it); 0 is reserved first, as Linux never
 //               hands it out.
 //   oracle fd   LowestFirst, the lowest free file descriptor.
-// Build: g++ -std=c++20 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror -Iinclude
+// Built by tests/oracle/CMakeLists.txt: C++20, -O2, the strict warning set of cmake/Warnings.cmake.
 #include <pid_allocator/pid_allocator.hpp>
 
 #include <algorithm>

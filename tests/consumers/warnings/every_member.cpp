@@ -1,7 +1,7 @@
 // Instantiates and runs every public member of pid_allocator.hpp and hosted.hpp, for a range of
 // Orders, locks and policies, of PidAllocator and of VersionedPidAllocator (with PidRef), so that
-// scripts/test-steps/51-warnings.sh can build it with each compiler the README names at -O2 and -O3
-// under -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror: a warning that users' builds would
+// the test consumers.warnings can build it with each compiler the README names at -O2 and -O3
+// under the strict warning set of cmake/Warnings.cmake: a warning that users' builds would
 // see from the header fails the step. Running it checks the answers too, so that a "fix" for a
 // warning cannot quietly change behaviour. Exit code 0 when every check passes; otherwise each
 // failure is printed with its Order, lock and policy. Build with -DEXPECT_FORMAT=1 where <format>

@@ -1,6 +1,6 @@
 // The reported reproducer of g++ 12's false -Warray-bounds at -O2, kept verbatim below: identical
 // code folding merged the code of allocators of different Orders and checked their ids against the
-// smaller Order's bitmap. scripts/test-steps/51-warnings.sh builds it with -Werror on every
+// smaller Order's bitmap. The test consumers.warnings builds it with -Werror on every
 // supported compiler; it exits 0 when recycled ids read as free and the allocators end up empty.
 // Not clang-formatted, which would sort its includes: the program stays as it was reported.
 // clang-format off

@@ -1,20 +1,8 @@
 #!/usr/bin/env bash
-# The public headers include nothing outside the C++20 freestanding set, checked with g++
-# (64- and 32-bit) and clang++, freestanding and hosted; then the checker is shown to catch a
-# disallowed include, so a green run means something. Last, every constinit allocator of every
-# policy lands in .bss (tests/freestanding/check_bss.sh).
+# check_public_headers.sh against headers made up here: one set that breaks the rule, one that
+# keeps it. It must flag <vector>, and ignore inactive #if branches and hosted-only <cstdio>.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-bash scripts/deps.sh g++ g++-multilib clang
-check=tests/freestanding/check_public_headers.sh
-
-bash "$check" include freestanding g++
-bash "$check" include freestanding g++ -m32
-bash "$check" include freestanding clang++
-bash "$check" include hosted g++
-bash "$check" include hosted clang++
-
-# The checker against headers made up here: one that breaks the rule, one that keeps it.
+check="$(cd "$(dirname "$0")" && pwd)/check_public_headers.sh"
 fixtures=$(mktemp -d)
 trap 'rm -rf "$fixtures"' EXIT
 mkdir -p "$fixtures/bad/pid_allocator/detail" "$fixtures/good/pid_allocator/detail"
@@ -50,8 +38,3 @@ if ! grep -q '#include <vector> is outside the allowed set' "$fixtures/bad.log" 
   echo "FAILED: the checker flagged the wrong includes:"; cat "$fixtures/bad.log"; exit 1
 fi
 echo "ok: the checker flags <vector>, ignores inactive #if branches and hosted-only <cstdio>"
-
-bss=tests/freestanding/check_bss.sh
-bash "$bss" g++
-bash "$bss" g++ -m32
-bash "$bss" clang++

@@ -13,12 +13,12 @@
 #              a staging prefix, checks the port's files against it, builds a consumer against it
 # Every consumer program allocates, checks and recycles ids and compares PIDALLOC_VERSION_* with the
 # version its build system found. CMake consumers must get no -W flag from us on their compile line.
+# Usage: tests/consumers/routes.sh WORKDIR   (test consumers.routes; the full log is WORKDIR/consumers.log)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-bash scripts/deps.sh cmake make g++ clang g++-multilib pkg-config git
 
-work="$root/build/consumers"
+work="${1:?usage: routes.sh WORKDIR}"
 rm -rf "$work"
 mkdir -p "$work"
 log="$work/consumers.log"
@@ -46,7 +46,7 @@ version="$(macro MAJOR).$(macro MINOR).$(macro PATCH)"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "cannot read the version from detail/config.hpp"; exit 1; }
 IFS=. read -r v_major v_minor v_patch <<<"$version"
 version_defs=(-DEXPECTED_VERSION_MAJOR="$v_major" -DEXPECTED_VERSION_MINOR="$v_minor" -DEXPECTED_VERSION_PATCH="$v_patch")
-strict=(-Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror)
+read -r -a strict <<<"$(cmake -P cmake/Warnings.cmake)"
 
 # A CMake consumer project: configure, build, run, and read its compile line for consumer.cpp.
 # usage: cmake_consumer NAME SOURCE_DIR [cmake args...]

@@ -2,7 +2,7 @@
 # Users' builds stay warning-free: the consumer programs in tests/consumers/warnings/ are built with
 # g++ 11 and 12, clang++ 14, 16 and 19 (libstdc++), and clang++ 19 with libc++ (where <format>
 # exists, so std::formatter<Pid> is compiled and checked), each at -O2 and -O3, with
-#   -std=c++20 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror -pthread
+#   -std=c++20 <the strict warning set of cmake/Warnings.cmake> -pthread
 # and the header found through a plain -I, as a consumer without CMake would: -isystem (what CMake
 # gives an imported target's include directory) would hide the header's warnings, and then the step
 # could not fail.
@@ -10,13 +10,13 @@
 #   every_member.cpp   every public member, Orders 1 to 65536, three locks, every policy; it runs
 #                      and checks its answers
 #   issue_program.cpp  the reported reproducer of g++ 12's false -Warray-bounds at -O2
-# Prints one line per (compiler, level), then 'N passed, M failed'. Logs: build/warnings/.
+# Prints one line per (compiler, level), then 'N passed, M failed'.
+# Usage: tests/consumers/warnings/warnings.sh WORKDIR   (test consumers.warnings; logs in WORKDIR)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
 cd "$root"
-bash scripts/deps.sh g++-11 g++-12 clang-14 clang-16 clang-19 libc++-19-dev libc++abi-19-dev
 
-out="$root/build/warnings"
+out="${1:?usage: warnings.sh WORKDIR}"
 rm -rf "$out"
 mkdir -p "$out"
 start=$SECONDS
@@ -44,8 +44,9 @@ build_one() {
   local -a compiler extra
   read -r -a compiler <<<"$cxx"
   read -r -a extra <<<"$defs"
-  local flags=(-std=c++20 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror "$level" -pthread
-               -I"$root/include")
+  local -a strict
+  read -r -a strict <<<"$strict_line"
+  local flags=(-std=c++20 "${strict[@]}" "$level" -pthread -I"$root/include")
   local problems=() first="" prog
   : >"$log"
   for prog in every_member issue_program; do
@@ -89,7 +90,8 @@ build_one() {
   fi
 }
 export -f build_one
-export out root
+read -r -a strict <<<"$(cmake -P cmake/Warnings.cmake)"
+export out root strict_line="${strict[*]}"
 
 jobs="${JOBS:-2}"
 # One job per (compiler, level), as NUL-separated argument pairs for xargs.
@@ -115,5 +117,5 @@ for config in "${configs[@]}"; do
     cat "$result" 2>/dev/null || echo "FAILED  ${config%%|*} $level (no result)"
   done
 done
-echo "warnings: $passed passed, $failed failed ($((SECONDS - start)) s; logs in build/warnings/)"
+echo "warnings: $passed passed, $failed failed ($((SECONDS - start)) s; logs in $out)"
 [ $failed -eq 0 ]

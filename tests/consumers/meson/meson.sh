@@ -6,13 +6,13 @@
 #               the consumer finds that install through pkg-config
 # Each consumer build is run and must compile consumer.cpp with C++20 and no -W flag (the consumer
 # asks for none: warning_level=0), must see the version of the header in the dependency, and, as a
-# subproject, must get no targets and no installed files from pid_allocator. Logs: build/meson/.
+# subproject, must get no targets and no installed files from pid_allocator.
+# Usage: tests/consumers/meson/meson.sh WORKDIR   (test consumers.meson; the log is WORKDIR/meson.log)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
 cd "$root"
-bash scripts/deps.sh meson ninja-build g++ clang pkg-config
 
-work="$root/build/meson"
+work="${1:?usage: meson.sh WORKDIR}"
 rm -rf "$work"
 mkdir -p "$work"
 log="$work/meson.log"
