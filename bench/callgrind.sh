@@ -11,9 +11,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$root/build/bench"
 bash "$root/scripts/deps.sh" cmake make g++ libbenchmark-dev valgrind
 if [ ! -f "$dir/CMakeCache.txt" ]; then
-  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DPIDALLOC_BUILD_BENCHMARKS=ON \
-    -DPIDALLOC_BUILD_TESTS=OFF -DPIDALLOC_BUILD_EXAMPLES=OFF -DPIDALLOC_INSTALL=OFF >"$dir.callgrind-configure.log" 2>&1 \
-    || { tail -n 30 "$dir.callgrind-configure.log"; exit 1; }
+  mkdir -p "$dir"
+  (cd "$root" && cmake --preset bench) >"$dir/callgrind-configure.log" 2>&1 \
+    || { tail -n 30 "$dir/callgrind-configure.log"; exit 1; }
 fi
 cmake --build "$dir" --target pidalloc_bench_callgrind -j "${JOBS:-2}" >"$dir/callgrind-build.log" 2>&1 \
   || { tail -n 30 "$dir/callgrind-build.log"; exit 1; }

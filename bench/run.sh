@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the benchmark suite (Release), runs every competitor on every workload in one run, and
+# Builds the benchmark suite (the bench preset: Release), runs every competitor on every workload in one run, and
 # prints the comparison tables with every speed target marked PASS/FAIL (bench/report.py).
 # Usage: bench/run.sh [--quick] [--plot PNG] [--build-only]
 #   --quick       one short measurement of one build (under two minutes on a 2-core machine);
@@ -31,8 +31,7 @@ done
 bash "$root/scripts/deps.sh" cmake make g++ libbenchmark-dev python3 gnuplot-nox
 mkdir -p "$dir"
 start=$(date +%s)
-if ! cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DPIDALLOC_BUILD_BENCHMARKS=ON \
-     -DPIDALLOC_BUILD_TESTS=OFF -DPIDALLOC_BUILD_EXAMPLES=OFF -DPIDALLOC_INSTALL=OFF >"$dir/configure.log" 2>&1; then
+if ! (cd "$root" && cmake --preset bench) >"$dir/configure.log" 2>&1; then
   tail -n 30 "$dir/configure.log"; exit 1
 fi
 if ! cmake --build "$dir" -j "${JOBS:-2}" >"$dir/build.log" 2>&1; then
