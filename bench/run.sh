@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the benchmark suite (the bench preset: Release), runs every competitor on every workload in one run, and
-# prints the comparison tables with every speed target marked PASS/FAIL (bench/report.py).
+# Builds the benchmark suite (the bench preset: Release), runs every competitor on every workload
+# in one run, and prints the comparison tables with every speed target marked PASS/FAIL
+# (bench/report.py).
 # Usage: bench/run.sh [--quick] [--plot PNG] [--build-only]
 #   --quick       one short measurement of one build (under two minutes on a 2-core machine);
 #                 default: the suite built at three code placements, one 0.3 s measurement of
