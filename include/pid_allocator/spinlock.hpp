@@ -44,10 +44,11 @@ class Spinlock {
     lock_contended();
   }
 
-  // lock()'s first try alone. acquire: as in lock(). To wait for the lock, call lock(), which
-  // spins reading the word; a loop of try_lock() would write the line on every try.
+  // A relaxed look first, so that a try on a held lock only reads the line and does not take it
+  // from the holder, which needs it to unlock; then lock()'s exchange. acquire: as in lock().
   [[nodiscard, gnu::always_inline]] bool try_lock() noexcept {
-    return word_.exchange(kHeld, std::memory_order_acquire) == kFree;
+    return word_.load(std::memory_order_relaxed) == kFree &&
+           word_.exchange(kHeld, std::memory_order_acquire) == kFree;
   }
 
   // release: publishes the critical section to the next acquirer's acquire exchange or CAS.
