@@ -30,17 +30,18 @@ set logscale xy
 set grid
 set key top left font ",9"
 set ylabel "ns per operation (log)"
-names = "ours\\\\_lowest ours\\\\_cyclic ours\\\\_random ours\\\\_limit port vector set floor harness\\\\_alone"
+names = "ours\\\\_lowest ours\\\\_cyclic ours\\\\_random ours\\\\_limit ours\\\\_versioned port vector set floor harness\\\\_alone"
 set style line 1 lc rgb "#d62728" lw 3 pt 7
 set style line 2 lc rgb "#ff7f0e" lw 2 pt 5
 set style line 3 lc rgb "#bcbd22" lw 2 pt 9
 set style line 4 lc rgb "#8c564b" lw 2 pt 11
-set style line 5 lc rgb "#1f77b4" lw 2 pt 13
-set style line 6 lc rgb "#2ca02c" lw 2 pt 4
-set style line 7 lc rgb "#9467bd" lw 2 pt 6
-set style line 8 lc rgb "#000000" lw 2 dt 2 pt 0
-set style line 9 lc rgb "#7f7f7f" lw 1 dt 3 pt 0
-set style line 10 lc rgb "#e377c2" lw 3 pt 15
+set style line 5 lc rgb "#17becf" lw 2 pt 3
+set style line 6 lc rgb "#1f77b4" lw 2 pt 13
+set style line 7 lc rgb "#2ca02c" lw 2 pt 4
+set style line 8 lc rgb "#9467bd" lw 2 pt 6
+set style line 9 lc rgb "#000000" lw 2 dt 2 pt 0
+set style line 10 lc rgb "#7f7f7f" lw 1 dt 3 pt 0
+set style line 11 lc rgb "#e377c2" lw 3 pt 15
 set multiplot layout 2,3 title "pid\\\\_allocator benchmarks, lower is better ($machine)" font ",13"
 set xlabel "capacity (ids)"
 set xrange [1400:6000000]
@@ -50,7 +51,7 @@ do for [w in "pair fill_drain churn50 churn99 contains"] {
                           w eq "fill_drain" ? "(b) fill to capacity, then drain (per id)" : \
                           w eq "churn50" ? "(c) churn at 50% occupancy" : \
                           w eq "churn99" ? "(c) churn at 99% occupancy" : "(d) contains(), 50% occupancy")
-  plot for [i=2:(w[1:5] eq "churn" ? 10 : 9)] "$data/".w.".dat" using 1:i with linespoints ls (i-1) title word(names, i-1)
+  plot for [i=2:(w[1:5] eq "churn" ? 11 : 10)] "$data/".w.".dat" using 1:i with linespoints ls (i-1) title word(names, i-1)
 }
 set title "(e) threads, one allocator, 65,536 ids: wall ns/op over all threads\\nsolid: (a) pair, dotted: (c) churn 50%"
 set xlabel "threads ($(nproc) cores)"
@@ -59,7 +60,7 @@ set xtics ($xtics)
 set yrange [3:20000]
 set key top left font ",8"
 tnames = "ours\\\\_lowest ours\\\\_cyclic port vector set ours\\\\_lowest\\\\_pure\\\\_spin ours\\\\_scalable"
-tstyle = "1 2 5 6 7 4 10"
+tstyle = "1 2 6 7 8 4 11"
 plot for [i=2:8] "$data/threads.dat" using 1:i with linespoints ls word(tstyle, i-1)+0 title word(tnames, i-1), \
      for [i=9:15] "$data/threads.dat" using 1:i with linespoints ls word(tstyle, i-8)+0 dt 3 notitle
 unset multiplot
