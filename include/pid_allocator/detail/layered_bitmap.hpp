@@ -83,7 +83,7 @@ constexpr Geometry make_geometry(std::size_t bottom_words) noexcept {
 // are atomic. The summary layers and the count are read and written by serialised callers only:
 // plain integers, which the compiler may keep in registers and update in place, where every
 // access to an atomic would be a fresh load or store. An all-zero object is the empty bitmap.
-// A lock-free policy (Scalable) uses the bottom layer alone instead, through atomic
+// The other way to use it: unserialised writers use the bottom layer alone, through atomic
 // read-modify-writes ("atomic access" below); the two ways are never mixed on one bitmap.
 template <std::size_t Words>
 class LayeredBitmap {
@@ -184,12 +184,12 @@ class LayeredBitmap {
     return true;
   }
 
-  // ---- atomic access to the bottom layer, for lock-free policies (Scalable) ----
-  // A lock-free policy uses these members and the lock-free reads only, never set(), clear() or
-  // the searches above: a summary bit or count_ kept up to date by racing threads could be wrong
-  // at any moment, so under such a policy the summary layers and count_ stay zero
-  // (check_bottom_only()) and only a bottom bit says whether an id is allocated. Ownership changes
-  // only through a successful atomic read-modify-write of that bit.
+  // ---- atomic access to the bottom layer, for writers that are not serialised ----
+  // Such writers use these members and the lock-free reads only, never set(), clear() or the
+  // searches above: a summary bit or count_ kept up to date by racing threads could be wrong at any
+  // moment, so in this mode the summary layers and count_ stay zero (check_bottom_only()) and only
+  // a bottom bit says whether an id is allocated. Ownership changes only through a successful
+  // atomic read-modify-write of that bit.
 
   static constexpr std::size_t kWords = Words;
 
@@ -245,8 +245,8 @@ class LayeredBitmap {
     return live;
   }
 
-  // The bitmap's invariant under a lock-free policy: the summary layers and the count are zero
-  // (they are never written). Holds at every moment, so it may run beside lock-free writers.
+  // The bitmap's invariant under atomic access: the summary layers and the count are zero (they
+  // are never written). Holds at every moment, so it may run beside the atomic writers.
   [[nodiscard]] bool check_bottom_only() const noexcept {
     if (count() != 0) return false;
     for (std::size_t k = 1; k < kLayers; ++k) {
