@@ -148,18 +148,10 @@ class AllocatorCore : private PidOwner {
   // free it with recycle().
   [[nodiscard, gnu::always_inline]] std::size_t allocate_id() noexcept {
     if constexpr (kLockFree) {
-      const std::size_t id = state_.take_next(bitmap_, limit());
-      if constexpr (kTracks) {
-        if (id != kNoId) tracker_.taken(id);
-      }
-      return id;
+      return tracked(state_.take_next(bitmap_, limit()));
     } else {
       LockGuard<Lock> locked{lock_};
-      const std::size_t id = state_.take_next(bitmap_, limit());
-      if constexpr (kTracks) {
-        if (id != kNoId) tracker_.taken(id);
-      }
-      return id;
+      return tracked(state_.take_next(bitmap_, limit()));
     }
   }
 
@@ -168,11 +160,7 @@ class AllocatorCore : private PidOwner {
   [[nodiscard]] std::size_t allocate_id_at(std::size_t id) noexcept {
     if (id >= capacity()) return kNoId;
     if constexpr (kLockFree) {
-      const bool won = id < limit() && state_.take_at(bitmap_, id);
-      if constexpr (kTracks) {
-        if (won) tracker_.taken(id);
-      }
-      return won ? id : kNoId;
+      return tracked(id < limit() && state_.take_at(bitmap_, id) ? id : kNoId);
     } else {
       LockGuard<Lock> locked{lock_};
       if (id >= limit() || bitmap_.is_set(id)) return kNoId;
@@ -192,11 +180,7 @@ class AllocatorCore : private PidOwner {
     if (min >= max || min >= capacity()) return kNoId;
     if constexpr (kLockFree) {
       const std::size_t end = max < limit() ? max : limit();
-      const std::size_t id = min < end ? state_.take_in(bitmap_, min, end) : kNoId;
-      if constexpr (kTracks) {
-        if (id != kNoId) tracker_.taken(id);
-      }
-      return id;
+      return tracked(min < end ? state_.take_in(bitmap_, min, end) : kNoId);
     } else {
       LockGuard<Lock> locked{lock_};
       const std::size_t end = max < limit() ? max : limit();
@@ -346,6 +330,14 @@ class AllocatorCore : private PidOwner {
     state_.freed(bitmap_, id);
     if constexpr (kTracks) tracker_.freed(id);  // after the clear: see GenerationTracker
     return true;
+  }
+
+  // Tells the tracker of a take that this call won (`id`; kNoId when it won none) and returns id.
+  [[gnu::always_inline]] std::size_t tracked(std::size_t id) noexcept {
+    if constexpr (kTracks) {
+      if (id != kNoId) tracker_.taken(id);
+    }
+    return id;
   }
 
   // A free under a lock-free policy: the tracker first decides whether this call ends the
